@@ -1,0 +1,30 @@
+"""lambda-otel-lite: lightweight OpenTelemetry tracing for AWS Lambda.
+
+Example:
+    >>> from lambda_otel_lite import init_telemetry, traced_handler
+    >>> tracer, provider = init_telemetry("my-service")
+"""
+
+from __future__ import annotations
+
+from lambda_otel_lite._config import ProcessorMode
+from lambda_otel_lite.exceptions import ConfigurationError, EventValidationError, LambdaOtelLiteError
+from lambda_otel_lite.handler import InvocationSpan, traced_handler
+from lambda_otel_lite.processor import LambdaSpanProcessor
+from lambda_otel_lite.resource import get_lambda_resource
+from lambda_otel_lite.telemetry import init_telemetry
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigurationError",
+    "EventValidationError",
+    "InvocationSpan",
+    "LambdaOtelLiteError",
+    "LambdaSpanProcessor",
+    "ProcessorMode",
+    "__version__",
+    "get_lambda_resource",
+    "init_telemetry",
+    "traced_handler",
+]

@@ -1,0 +1,223 @@
+"""Every environment variable the library reads, declared once, parsed once.
+
+Each variable is an :class:`EnvVar` in :data:`ENV_VARS` with its type, default and meaning; the
+documentation's configuration table is tested against this list. :func:`load_config` reads them
+all in one pass at :func:`~lambda_otel_lite.init_telemetry` time and never again on the
+invocation path.
+
+Rules (DESIGN.md §3): an explicit argument beats the environment, which beats the default. A bad
+environment value logs one warning naming the variable, the value, the allowed values and the
+fallback, and the default is used.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+logger = logging.getLogger(__name__)
+
+
+class ProcessorMode(enum.StrEnum):
+    """How spans leave the process.
+
+    - ``sync``: exported in the handler's thread before the handler returns.
+    - ``async``: exported by the internal extension thread after the response is sent.
+    - ``finalize``: left to the configured processors; flushed on SIGTERM.
+    """
+
+    SYNC = "sync"
+    ASYNC = "async"
+    FINALIZE = "finalize"
+
+
+class SemconvMode(enum.Enum):
+    """Which HTTP/FaaS attribute names are emitted (``OTEL_SEMCONV_STABILITY_OPT_IN``)."""
+
+    LEGACY = "legacy"
+    """The names of the seed README: ``http.method``, ``http.status_code``, ``faas.cold_start``..."""
+    STABLE = "http"
+    """The current stable OpenTelemetry names: ``http.request.method``, ``url.path``..."""
+    DUP = "http/dup"
+    """Both sets."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    """Declaration of one environment variable."""
+
+    name: str
+    type: str
+    default: str
+    doc: str
+
+
+MODE = EnvVar(
+    "LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE",
+    "sync | async | finalize",
+    "sync",
+    "Processing mode: `sync` exports before the handler returns; `async` exports from the internal "
+    "extension thread after the response is sent; `finalize` leaves export to your processors and "
+    "flushes on SIGTERM.",
+)
+QUEUE_SIZE = EnvVar(
+    "LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE",
+    "positive int",
+    "2048",
+    "Maximum number of finished spans the default `LambdaSpanProcessor` holds between flushes; "
+    "spans beyond it are dropped, counted and reported.",
+)
+SERVICE_NAME = EnvVar(
+    "OTEL_SERVICE_NAME",
+    "string",
+    "$AWS_LAMBDA_FUNCTION_NAME",
+    "`service.name` resource attribute; overrides `service.name` in `OTEL_RESOURCE_ATTRIBUTES`.",
+)
+RESOURCE_ATTRIBUTES = EnvVar(
+    "OTEL_RESOURCE_ATTRIBUTES",
+    "key=value,key2=value2",
+    "",
+    "Extra resource attributes, values URL-decoded. They override the detected Lambda attributes; "
+    "malformed items are skipped with one warning.",
+)
+SEMCONV_OPT_IN = EnvVar(
+    "OTEL_SEMCONV_STABILITY_OPT_IN",
+    "comma-separated list",
+    "",
+    "`http` emits the current stable OpenTelemetry HTTP/FaaS attribute names, `http/dup` emits them "
+    "and the seed's legacy names; otherwise the legacy names only.",
+)
+PROPAGATORS = EnvVar(
+    "OTEL_PROPAGATORS",
+    "comma-separated list",
+    "tracecontext,baggage",
+    "Propagators used to extract the parent context from event carriers (read by OpenTelemetry).",
+)
+COMPRESSION_LEVEL = EnvVar(
+    "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL",
+    "0-9",
+    "6",
+    "Gzip level of the default stdout exporter (read by `otlp-stdout-span-exporter`): 0 none, 1 fastest, 9 smallest.",
+)
+# Set by AWS Lambda; read, never set, by users.
+FUNCTION_NAME = EnvVar("AWS_LAMBDA_FUNCTION_NAME", "string", "", "Set by Lambda: `faas.name`.")
+FUNCTION_VERSION = EnvVar("AWS_LAMBDA_FUNCTION_VERSION", "string", "", "Set by Lambda: `faas.version`.")
+LOG_STREAM_NAME = EnvVar("AWS_LAMBDA_LOG_STREAM_NAME", "string", "", "Set by Lambda: `faas.instance`.")
+MEMORY_SIZE = EnvVar("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "int (MB)", "", "Set by Lambda: `faas.max_memory` (in bytes).")
+REGION = EnvVar("AWS_REGION", "string", "", "Set by Lambda: `cloud.region`.")
+INITIALIZATION_TYPE = EnvVar(
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "on-demand | provisioned-concurrency | snap-start",
+    "on-demand",
+    "Set by Lambda. With `provisioned-concurrency` no invocation is marked as a cold start.",
+)
+RUNTIME_API = EnvVar(
+    "AWS_LAMBDA_RUNTIME_API", "host:port", "", "Set by Lambda: where the Runtime and Extensions APIs listen."
+)
+EXECUTION_ENV = EnvVar(
+    "AWS_EXECUTION_ENV",
+    "string",
+    "",
+    "Set by Lambda's managed runtimes (`AWS_Lambda_python3.12`); decides whether the runtime lets a "
+    "Python SIGTERM handler run.",
+)
+
+ENV_VARS: tuple[EnvVar, ...] = (
+    MODE,
+    QUEUE_SIZE,
+    SERVICE_NAME,
+    RESOURCE_ATTRIBUTES,
+    SEMCONV_OPT_IN,
+    PROPAGATORS,
+    COMPRESSION_LEVEL,
+    FUNCTION_NAME,
+    FUNCTION_VERSION,
+    LOG_STREAM_NAME,
+    MEMORY_SIZE,
+    REGION,
+    INITIALIZATION_TYPE,
+    RUNTIME_API,
+    EXECUTION_ENV,
+)
+"""Every variable the library reads, in documentation order."""
+
+DEFAULT_QUEUE_SIZE = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The parsed environment. Built once by :func:`load_config`."""
+
+    mode: ProcessorMode = ProcessorMode.SYNC
+    queue_size: int = DEFAULT_QUEUE_SIZE
+    semconv: SemconvMode = SemconvMode.LEGACY
+    provisioned_concurrency: bool = False
+    runtime_api: str | None = None
+    execution_env: str | None = None
+
+
+def _warn_invalid(var: EnvVar, value: str, allowed: str, fallback: str) -> None:
+    logger.warning(
+        "Invalid value for %s: %r (allowed: %s); using %s",
+        var.name,
+        value,
+        allowed,
+        fallback,
+    )
+
+
+def parse_mode(value: str | None) -> ProcessorMode:
+    """Parse ``LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE``; unset or invalid gives ``sync``."""
+    if value is None or not value.strip():
+        return ProcessorMode.SYNC
+    try:
+        return ProcessorMode(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in ProcessorMode)
+        _warn_invalid(MODE, value, allowed, ProcessorMode.SYNC.value)
+        return ProcessorMode.SYNC
+
+
+def parse_queue_size(value: str | None) -> int:
+    """Parse ``LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE``; unset or invalid gives 2048."""
+    if value is None or not value.strip():
+        return DEFAULT_QUEUE_SIZE
+    try:
+        size = int(value.strip())
+    except ValueError:
+        size = 0
+    if size <= 0:
+        _warn_invalid(QUEUE_SIZE, value, "a positive integer", str(DEFAULT_QUEUE_SIZE))
+        return DEFAULT_QUEUE_SIZE
+    return size
+
+
+def parse_semconv(value: str | None) -> SemconvMode:
+    """Parse ``OTEL_SEMCONV_STABILITY_OPT_IN`` as OpenTelemetry does: a list where ``http/dup`` wins."""
+    if not value:
+        return SemconvMode.LEGACY
+    items = {item.strip().lower() for item in value.split(",")}
+    if "http/dup" in items:
+        return SemconvMode.DUP
+    if "http" in items:
+        return SemconvMode.STABLE
+    return SemconvMode.LEGACY
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """Read every variable the library needs, once."""
+    env = os.environ if environ is None else environ
+    return Config(
+        mode=parse_mode(env.get(MODE.name)),
+        queue_size=parse_queue_size(env.get(QUEUE_SIZE.name)),
+        semconv=parse_semconv(env.get(SEMCONV_OPT_IN.name)),
+        provisioned_concurrency=env.get(INITIALIZATION_TYPE.name) == "provisioned-concurrency",
+        runtime_api=env.get(RUNTIME_API.name) or None,
+        execution_env=env.get(EXECUTION_ENV.name) or None,
+    )

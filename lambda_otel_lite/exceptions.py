@@ -1,0 +1,38 @@
+"""Errors raised by lambda-otel-lite.
+
+Every error the library raises on purpose is a :class:`LambdaOtelLiteError`. Telemetry failures
+(exporter errors, a closed stdout, an unreachable extension API) are never raised into a handler:
+they are logged once instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LambdaOtelLiteError(Exception):
+    """Base class of every error raised by lambda-otel-lite."""
+
+
+class ConfigurationError(LambdaOtelLiteError, ValueError):
+    """An argument given to the library is invalid; the message names it and its value."""
+
+
+class EventValidationError(LambdaOtelLiteError, ValueError):
+    """A raw Lambda event does not match the typed event model a handler declared.
+
+    Attributes:
+        model: The name of the event model the event was validated against.
+        errors: One ``(field path, bad value, reason)`` triple per problem found.
+    """
+
+    def __init__(self, model: str, errors: list[tuple[str, Any, str]]) -> None:
+        self.model = model
+        self.errors = errors
+        details = "; ".join(f"{path}: {reason} (got {_short_repr(value)})" for path, value, reason in errors)
+        super().__init__(f"event does not match {model}: {details}")
+
+
+def _short_repr(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

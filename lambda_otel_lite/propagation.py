@@ -1,0 +1,110 @@
+"""Carrier extraction: from an event to the parent context of the invocation span.
+
+Precedence: an explicit ``parent_context`` > the handler's ``get_carrier(event)`` > an extractor
+registered for the event's type > the event source's built-in carrier (HTTP headers) > none.
+
+The carrier is read with the globally configured propagators (W3C tracecontext and baggage by
+default, ``OTEL_PROPAGATORS`` honoured) through a getter that ignores the case of header names,
+reads multi-value headers, and unwraps SQS/SNS message attributes (``{"stringValue": ...}``).
+
+A carrier function that raises, or a carrier that is not a mapping, gives a root span and one
+warning; extraction never raises into a handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import propagate
+from opentelemetry.propagators.textmap import Getter
+
+from lambda_otel_lite._log import OnceLogger
+
+if TYPE_CHECKING:
+    from opentelemetry.context import Context
+
+logger = logging.getLogger(__name__)
+_once = OnceLogger(logger)
+
+CarrierFunction = Callable[[Any], Mapping[str, Any] | None]
+"""A function from an event to the carrier (a mapping of propagation fields) it holds."""
+
+
+def _carrier_value(value: object) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        strings = [v for v in value if isinstance(v, str)]
+        return strings or None
+    if isinstance(value, Mapping):
+        # SQS/SNS message attribute: {"stringValue": "...", "dataType": "String"} (SNS: "Value").
+        for key in ("stringValue", "StringValue", "Value"):
+            inner = value.get(key)
+            if isinstance(inner, str):
+                return [inner]
+    return None
+
+
+class CarrierGetter(Getter[Mapping[Any, Any]]):
+    """Reads propagation fields from event carriers, ignoring the case of keys."""
+
+    def get(self, carrier: Mapping[Any, Any], key: str) -> list[str] | None:
+        value = carrier.get(key)
+        if value is None:
+            lowered = key.lower()
+            for name, candidate in carrier.items():
+                if isinstance(name, str) and name.lower() == lowered:
+                    value = candidate
+                    break
+        return _carrier_value(value)
+
+    def keys(self, carrier: Mapping[Any, Any]) -> list[str]:
+        return [key for key in carrier if isinstance(key, str)]
+
+
+GETTER = CarrierGetter()
+
+
+def extract_context(carrier: object, source: str) -> Context | None:
+    """The context propagated in *carrier*, or None when there is none (a root span follows).
+
+    *source* names where the carrier came from, for the warning given when it is not a mapping.
+    """
+    if carrier is None:
+        return None
+    if not isinstance(carrier, Mapping):
+        _once.warning(
+            "carrier-not-mapping:" + source,
+            "Ignoring the trace carrier from %s: expected a mapping, got %s; the invocation span starts a new trace",
+            source,
+            type(carrier).__name__,
+        )
+        return None
+    if not carrier:
+        return None
+    try:
+        return propagate.extract(carrier, getter=GETTER)
+    except Exception:
+        _once.warning(
+            "propagator-raised",
+            "A propagator raised while extracting the trace context from %s; starting a new trace",
+            source,
+            exc_info=True,
+        )
+        return None
+
+
+def carrier_from_function(get_carrier: CarrierFunction, event: object) -> object:
+    """Call a user's carrier function; a raising one is logged once and gives no carrier."""
+    try:
+        return get_carrier(event)
+    except Exception:
+        _once.warning(
+            "get-carrier-raised",
+            "get_carrier %r raised; the invocation span starts a new trace",
+            getattr(get_carrier, "__qualname__", get_carrier),
+            exc_info=True,
+        )
+        return None

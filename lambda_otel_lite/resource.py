@@ -1,0 +1,100 @@
+"""Lambda resource detection.
+
+The resource is built from the variables Lambda sets in every execution environment, so detection
+costs a few dictionary reads and no I/O. It deliberately bypasses ``Resource.create()``, whose
+entry-point scan for resource detectors costs milliseconds of cold start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.version import __version__ as _sdk_version
+
+from lambda_otel_lite import _config
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+logger = logging.getLogger(__name__)
+
+_MIB = 1024 * 1024
+
+
+def parse_resource_attributes(value: str) -> dict[str, str]:
+    """Parse ``OTEL_RESOURCE_ATTRIBUTES`` (``key=value,key2=value2``), URL-decoding each value.
+
+    Items without ``=`` or with an empty key are skipped; one warning lists them all.
+    """
+    attributes: dict[str, str] = {}
+    malformed: list[str] = []
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            malformed.append(item)
+            continue
+        attributes[unquote(key)] = unquote(raw.strip())
+    if malformed:
+        logger.warning(
+            "Skipped malformed items in %s (expected key=value): %s",
+            _config.RESOURCE_ATTRIBUTES.name,
+            ", ".join(repr(m) for m in malformed),
+        )
+    return attributes
+
+
+def get_lambda_resource(environ: Mapping[str, str] | None = None) -> Resource:
+    """Detect the Lambda execution environment as an OpenTelemetry resource.
+
+    Attributes: ``cloud.provider`` (``aws``), ``cloud.platform`` (``aws_lambda``), ``cloud.region``,
+    ``faas.name``, ``faas.version``, ``faas.instance``, ``faas.max_memory`` (bytes),
+    ``service.name`` and the ``telemetry.sdk.*`` attributes, then every item of
+    ``OTEL_RESOURCE_ATTRIBUTES`` (which wins over detection), then ``OTEL_SERVICE_NAME`` (which
+    wins over everything for ``service.name``). Attributes whose variable is unset are omitted.
+
+    Env vars: ``AWS_REGION``, ``AWS_LAMBDA_FUNCTION_NAME``, ``AWS_LAMBDA_FUNCTION_VERSION``,
+    ``AWS_LAMBDA_LOG_STREAM_NAME``, ``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, ``OTEL_SERVICE_NAME``,
+    ``OTEL_RESOURCE_ATTRIBUTES``.
+
+    Example:
+        >>> resource = get_lambda_resource({"AWS_LAMBDA_FUNCTION_NAME": "orders"})
+        >>> resource.attributes["service.name"]
+        'orders'
+    """
+    env = os.environ if environ is None else environ
+    function_name = env.get(_config.FUNCTION_NAME.name)
+    attributes: dict[str, str | int] = {
+        "cloud.provider": "aws",
+        "cloud.platform": "aws_lambda",
+        "telemetry.sdk.language": "python",
+        "telemetry.sdk.name": "opentelemetry",
+        "telemetry.sdk.version": _sdk_version,
+    }
+    for key, var in (
+        ("cloud.region", _config.REGION),
+        ("faas.name", _config.FUNCTION_NAME),
+        ("faas.version", _config.FUNCTION_VERSION),
+        ("faas.instance", _config.LOG_STREAM_NAME),
+    ):
+        value = env.get(var.name)
+        if value:
+            attributes[key] = value
+    memory = env.get(_config.MEMORY_SIZE.name)
+    if memory:
+        try:
+            attributes["faas.max_memory"] = int(memory) * _MIB
+        except ValueError:
+            logger.warning("Ignoring %s=%r: not a whole number of MB", _config.MEMORY_SIZE.name, memory)
+    attributes["service.name"] = function_name or "unknown_service"
+    attributes.update(parse_resource_attributes(env.get(_config.RESOURCE_ATTRIBUTES.name, "")))
+    service_name = env.get(_config.SERVICE_NAME.name)
+    if service_name:
+        attributes["service.name"] = service_name
+    return Resource(attributes)

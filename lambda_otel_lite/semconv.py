@@ -1,0 +1,97 @@
+"""Attribute names for each naming mode (``OTEL_SEMCONV_STABILITY_OPT_IN``).
+
+The default names are those of the seed README (``http.method``, ``http.status_code``,
+``faas.cold_start``...), so dashboards built on it keep working. ``http`` switches to the current
+stable OpenTelemetry names and ``http/dup`` emits both. Values are the same in every mode.
+
+Each field of :class:`AttributeNames` is the tuple of keys one logical attribute is written under,
+resolved once at init, so the invocation path never branches on the mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lambda_otel_lite._config import SemconvMode
+
+# Names that are the same in every mode.
+FAAS_TRIGGER = "faas.trigger"
+FAAS_INVOCATION_ID = "faas.invocation_id"
+CLOUD_ACCOUNT_ID = "cloud.account.id"
+CLOUD_RESOURCE_ID = "cloud.resource_id"
+HTTP_ROUTE = "http.route"
+MESSAGING_SYSTEM = "messaging.system"
+MESSAGING_DESTINATION_NAME = "messaging.destination.name"
+MESSAGING_BATCH_MESSAGE_COUNT = "messaging.batch.message_count"
+MESSAGING_OPERATION_TYPE = "messaging.operation.type"
+MESSAGING_OPERATION_NAME = "messaging.operation.name"
+MESSAGING_OPERATION_LEGACY = "messaging.operation"
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeNames:
+    """The keys each logical attribute is written under in one naming mode."""
+
+    method: tuple[str, ...]
+    status_code: tuple[str, ...]
+    target: tuple[str, ...]
+    """Path plus query string (legacy only)."""
+    path: tuple[str, ...]
+    """Path alone (stable only)."""
+    query: tuple[str, ...]
+    """Query string without ``?`` (stable only)."""
+    scheme: tuple[str, ...]
+    host: tuple[str, ...]
+    client_address: tuple[str, ...]
+    user_agent: tuple[str, ...]
+    protocol_version: tuple[str, ...]
+    cold_start: tuple[str, ...]
+    messaging_operation: tuple[str, ...]
+
+
+_LEGACY = AttributeNames(
+    method=("http.method",),
+    status_code=("http.status_code",),
+    target=("http.target",),
+    path=(),
+    query=(),
+    scheme=("http.scheme",),
+    host=("net.host.name",),
+    client_address=("http.client_ip",),
+    user_agent=("http.user_agent",),
+    protocol_version=(),
+    cold_start=("faas.cold_start",),
+    messaging_operation=(MESSAGING_OPERATION_LEGACY,),
+)
+
+_STABLE = AttributeNames(
+    method=("http.request.method",),
+    status_code=("http.response.status_code",),
+    target=(),
+    path=("url.path",),
+    query=("url.query",),
+    scheme=("url.scheme",),
+    host=("server.address",),
+    client_address=("client.address",),
+    user_agent=("user_agent.original",),
+    protocol_version=("network.protocol.version",),
+    cold_start=("faas.coldstart",),
+    messaging_operation=(MESSAGING_OPERATION_TYPE, MESSAGING_OPERATION_NAME),
+)
+
+
+def _both(first: AttributeNames, second: AttributeNames) -> AttributeNames:
+    merged = {field: getattr(first, field) + getattr(second, field) for field in AttributeNames.__dataclass_fields__}
+    return AttributeNames(**merged)
+
+
+_BY_MODE = {
+    SemconvMode.LEGACY: _LEGACY,
+    SemconvMode.STABLE: _STABLE,
+    SemconvMode.DUP: _both(_LEGACY, _STABLE),
+}
+
+
+def attribute_names(mode: SemconvMode) -> AttributeNames:
+    """The attribute keys for *mode*."""
+    return _BY_MODE[mode]

@@ -1,0 +1,257 @@
+"""``init_telemetry`` and the one object that holds the library's global state.
+
+Call :func:`init_telemetry` once, at module import (Lambda's init phase). It reads the environment
+once, builds the Lambda resource and a ``TracerProvider`` with the span processors, and prepares
+the processing mode.
+
+Calling it again replaces the active provider instead of adding a second one: the previous
+provider is flushed and shut down (its queued spans are exported, its processors stop), and the
+new one takes over. The global OpenTelemetry tracer provider is a thin delegate to whichever
+provider is active, so tracers obtained from ``opentelemetry.trace.get_tracer()`` follow the
+replacement too. A tracer returned by an earlier call belongs to the provider that was shut down:
+its spans are dropped (and counted by that provider's ``LambdaSpanProcessor``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+
+from lambda_otel_lite import _config
+from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite.exceptions import ConfigurationError
+from lambda_otel_lite.semconv import attribute_names
+
+if TYPE_CHECKING:
+    from lambda_otel_lite._config import Config
+    from lambda_otel_lite.semconv import AttributeNames
+
+logger = logging.getLogger(__name__)
+_once = OnceLogger(logger)
+
+
+class _State:
+    """Everything global: the active provider, the parsed config, the cold-start flag.
+
+    ``reset()`` restores the state of a fresh process; the test suite calls it around every test.
+    """
+
+    __slots__ = ("_config", "_names", "cold_start", "mode", "provider", "tracer")
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.provider: TracerProvider | None = None
+        self.tracer: trace.Tracer | None = None
+        self.mode: _config.ProcessorMode = _config.ProcessorMode.SYNC
+        self.cold_start = True
+        self._config: Config | None = None
+        self._names: AttributeNames | None = None
+
+    @property
+    def config(self) -> Config:
+        """The parsed environment; read on first use when ``init_telemetry`` was not called."""
+        if self._config is None:
+            self._config = _config.load_config()
+        return self._config
+
+    @config.setter
+    def config(self, value: Config) -> None:
+        self._config = value
+        self._names = attribute_names(value.semconv)
+
+    @property
+    def names(self) -> AttributeNames:
+        """The attribute keys of the configured naming mode."""
+        if self._names is None:
+            self._names = attribute_names(self.config.semconv)
+        return self._names
+
+    def take_cold_start(self) -> bool:
+        """True for the first invocation of an on-demand environment, False ever after."""
+        if not self.cold_start:
+            return False
+        self.cold_start = False
+        return not self.config.provisioned_concurrency
+
+    def complete_invocation(self, provider: object) -> None:
+        """Hand the invocation's spans to the processing mode, once the invocation span has ended."""
+        if self.mode is _config.ProcessorMode.SYNC:
+            _flush(provider if provider is not None else self.provider)
+
+
+STATE = _State()
+
+
+def _flush(provider: object) -> None:
+    flush = getattr(provider, "force_flush", None)
+    if flush is None:
+        return
+    try:
+        flush()
+    except Exception:
+        _once.warning("provider-flush", "force_flush of tracer provider %r raised", provider, exc_info=True)
+
+
+def _reset_for_tests() -> None:
+    """Restore a fresh process's state, shutting the active provider down. Tests only."""
+    provider = STATE.provider
+    STATE.reset()
+    if provider is not None:
+        provider.shutdown()
+
+
+class _DelegatingTracer(trace.Tracer):
+    """A tracer of the global provider: resolves the active provider's tracer on each span start."""
+
+    def __init__(self, args: tuple[Any, ...]) -> None:
+        self._args = args
+        self._provider: TracerProvider | None = None
+        self._tracer: trace.Tracer = trace.NoOpTracer()
+
+    def _current(self) -> trace.Tracer:
+        provider = STATE.provider
+        if provider is not self._provider:
+            self._provider = provider
+            self._tracer = provider.get_tracer(*self._args) if provider is not None else trace.NoOpTracer()
+        return self._tracer
+
+    def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
+        return self._current().start_span(*args, **kwargs)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._current().start_as_current_span(*args, **kwargs)
+
+
+class _GlobalTracerProvider(trace.TracerProvider):
+    """The provider registered globally: delegates to the provider of the last ``init_telemetry``."""
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        names = ("instrumenting_module_name", "instrumenting_library_version", "schema_url", "attributes")
+        positional = list(args) + [kwargs.get(name) for name in names[len(args) :]]
+        return _DelegatingTracer(tuple(positional))
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        provider = STATE.provider
+        return provider.force_flush(timeout_millis) if provider is not None else True
+
+    def shutdown(self) -> None:
+        if STATE.provider is not None:
+            STATE.provider.shutdown()
+
+
+_GLOBAL_PROVIDER = _GlobalTracerProvider()
+
+
+def _install_global_provider() -> None:
+    current = trace.get_tracer_provider()
+    if current is _GLOBAL_PROVIDER:
+        return
+    if not isinstance(current, trace.ProxyTracerProvider):
+        _once.warning(
+            "global-provider-set",
+            "A global tracer provider (%r) was set before init_telemetry(); it is left in place. Spans of "
+            "tracers obtained from opentelemetry.trace.get_tracer() go to it, not to lambda-otel-lite.",
+            current,
+        )
+        return
+    trace.set_tracer_provider(_GLOBAL_PROVIDER)
+
+
+def _default_processors(config: Config) -> list[SpanProcessor]:
+    from otlp_stdout_span_exporter import OTLPStdoutSpanExporter
+
+    from lambda_otel_lite.processor import LambdaSpanProcessor
+
+    return [LambdaSpanProcessor(OTLPStdoutSpanExporter(), max_queue_size=config.queue_size)]
+
+
+def _check_processors(span_processors: object) -> list[SpanProcessor]:
+    if isinstance(span_processors, str | bytes) or not isinstance(span_processors, Sequence):
+        raise ConfigurationError(
+            f"span_processors must be a sequence of SpanProcessor, got {type(span_processors).__name__}: "
+            f"{span_processors!r}"
+        )
+    processors: list[SpanProcessor] = []
+    for index, processor in enumerate(span_processors):
+        missing = [
+            m for m in ("on_start", "on_end", "force_flush", "shutdown") if not callable(getattr(processor, m, None))
+        ]
+        if missing:
+            raise ConfigurationError(
+                f"span_processors[{index}] is not a SpanProcessor (no {', '.join(missing)}): {processor!r}"
+            )
+        processors.append(processor)
+    if not processors:
+        logger.warning("init_telemetry(span_processors=[]): no span processor, so no span is exported")
+    return processors
+
+
+def init_telemetry(
+    name: str | None = None,
+    *,
+    resource: Resource | None = None,
+    span_processors: Sequence[SpanProcessor] | None = None,
+) -> tuple[trace.Tracer, TracerProvider]:
+    """Set up tracing for a Lambda function. Call it once, at module level.
+
+    Args:
+        name: The instrumentation scope of the returned tracer (usually your service or module
+            name). Defaults to the resource's ``service.name``.
+        resource: The resource to use instead of :func:`~lambda_otel_lite.get_lambda_resource`.
+            To add to the detected attributes, pass ``get_lambda_resource().merge(your_resource)``.
+        span_processors: The processors, in order. Defaults to one
+            ``LambdaSpanProcessor(OTLPStdoutSpanExporter())``.
+
+    Returns:
+        ``(tracer, provider)``: pass both to :func:`~lambda_otel_lite.traced_handler`.
+
+    Raises:
+        ConfigurationError: an argument is not of the expected type; the message names it.
+
+    Env vars: see the configuration page; every variable is read here, once.
+
+    Example:
+        >>> tracer, provider = init_telemetry("orders-api")
+    """
+    if name is not None and not isinstance(name, str):
+        raise ConfigurationError(f"name must be a string, got {type(name).__name__}: {name!r}")
+    if resource is not None and not isinstance(resource, Resource):
+        raise ConfigurationError(f"resource must be an opentelemetry Resource, got {type(resource).__name__}")
+    config = _config.load_config()
+    processors = _default_processors(config) if span_processors is None else _check_processors(span_processors)
+    if resource is None:
+        from lambda_otel_lite.resource import get_lambda_resource
+
+        resource = get_lambda_resource()
+    provider = TracerProvider(resource=resource)
+    for processor in processors:
+        provider.add_span_processor(processor)
+
+    previous = STATE.provider
+    STATE.config = config
+    STATE.provider = provider
+    STATE.mode = _config.ProcessorMode.SYNC
+    STATE.tracer = tracer = provider.get_tracer(
+        name or str(resource.attributes.get("service.name", "lambda-otel-lite"))
+    )
+    if previous is not None:
+        logger.info("init_telemetry() called again: the previous tracer provider is flushed and shut down")
+        previous.shutdown()
+    _install_global_provider()
+    STATE.mode = _start_mode(config)
+    return tracer, provider
+
+
+def _start_mode(config: Config) -> _config.ProcessorMode:
+    if config.mode is _config.ProcessorMode.SYNC:
+        return config.mode
+    from lambda_otel_lite import extension
+
+    return extension.start(config)

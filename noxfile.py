@@ -1,0 +1,54 @@
+"""Every development task of lambda-otel-lite. Run through ./noxw, which finds Python 3.12/3.13.
+
+Default sessions (``./noxw``): tests on 3.12 and 3.13, lint, typecheck.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2024.10.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.error_on_missing_interpreters = True
+
+PYTHONS = ["3.12", "3.13"]
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def _install(session: nox.Session, *groups: str, extras: str = "local") -> None:
+    requirements: list[str] = []
+    for group in groups:
+        requirements += nox.project.dependency_groups(PYPROJECT, group)
+    session.install("-e", f".[{extras}]" if extras else ".", *requirements)
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The test suite with branch coverage (pass pytest arguments after --)."""
+    _install(session, "test")
+    session.run(
+        "pytest", "--cov", "--cov-report=term", *session.posargs, env={"COVERAGE_FILE": f".coverage.{session.python}"}
+    )
+
+
+@nox.session(python="3.12")
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.12")
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package, the tests and the examples."""
+    _install(session, "test", "typecheck")
+    session.run("mypy")
+
+
+@nox.session(python="3.12")
+def demo(session: nox.Session) -> None:
+    """Invoke the example handler with a sample API Gateway event and show its spans."""
+    _install(session)
+    session.run("python", "examples/quickstart/run_local.py", *session.posargs)

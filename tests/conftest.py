@@ -1,0 +1,51 @@
+"""Fixtures shared by every test tier."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+# Internal errors of the library re-raise under its own tests (see lambda_otel_lite/_log.py).
+os.environ["LAMBDA_OTEL_LITE_STRICT"] = "1"
+
+from lambda_otel_lite import _config, invocation, telemetry
+from lambda_otel_lite._log import reset_once_loggers
+from tests.support import LAMBDA_ENV, StdoutTelemetry
+
+_CLEARED = [var.name for var in _config.ENV_VARS] + [
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+    "OTEL_SDK_DISABLED",
+    "OTLP_STDOUT_SPAN_EXPORTER_LOG_LEVEL",
+    "OTLP_STDOUT_SPAN_EXPORTER_OUTPUT_TYPE",
+    "OTEL_EXPORTER_OTLP_HEADERS",
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    "_HANDLER",
+]
+
+
+@pytest.fixture(autouse=True)
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts as a fresh Lambda process: no telemetry, no Lambda variables, no logged keys."""
+    for name in _CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    telemetry._reset_for_tests()
+    reset_once_loggers()
+    invocation._arn_attributes.cache_clear()
+    yield
+    telemetry._reset_for_tests()
+
+
+@pytest.fixture
+def lambda_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Set the variables Lambda sets, as in a real execution environment."""
+    for name, value in LAMBDA_ENV.items():
+        monkeypatch.setenv(name, value)
+    return dict(LAMBDA_ENV)
+
+
+@pytest.fixture
+def stdout_telemetry(capsys: pytest.CaptureFixture[str]) -> StdoutTelemetry:
+    return StdoutTelemetry(capsys)

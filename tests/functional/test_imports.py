@@ -1,0 +1,22 @@
+"""What `import lambda_otel_lite` costs: the modules it must never import in sync mode."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def imported_modules(code: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+
+FORBIDDEN = ("pydantic", "http.client", "ssl", "urllib.request", "asyncio")
+
+
+def test_import_and_sync_init_import_no_pydantic_http_client_or_ssl() -> None:
+    modules = imported_modules("import lambda_otel_lite; lambda_otel_lite.init_telemetry('t')")
+    assert "lambda_otel_lite" in modules
+    assert sorted(m for m in modules if m.split(".")[0] in FORBIDDEN or m in FORBIDDEN) == []

@@ -1,0 +1,69 @@
+"""Lambda resource detection."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from lambda_otel_lite import get_lambda_resource
+from tests.support import LAMBDA_ENV
+
+SDK = {"telemetry.sdk.language": "python", "telemetry.sdk.name": "opentelemetry"}
+
+
+def attributes(env: dict[str, str]) -> dict[str, object]:
+    found: dict[str, object] = dict(get_lambda_resource(env).attributes)
+    found.pop("telemetry.sdk.version")
+    return found
+
+
+def test_every_lambda_variable_becomes_its_attribute_with_memory_in_bytes() -> None:
+    assert attributes(LAMBDA_ENV) == {
+        **SDK,
+        "cloud.provider": "aws",
+        "cloud.platform": "aws_lambda",
+        "cloud.region": "eu-west-1",
+        "faas.name": "orders-api",
+        "faas.version": "7",
+        "faas.instance": "2026/11/25/[7]0123456789abcdef0123456789abcdef",
+        "faas.max_memory": 512 * 1024 * 1024,
+        "service.name": "orders-api",
+    }
+
+
+def test_outside_lambda_only_the_constant_attributes_remain() -> None:
+    assert attributes({}) == {
+        **SDK,
+        "cloud.provider": "aws",
+        "cloud.platform": "aws_lambda",
+        "service.name": "unknown_service",
+    }
+
+
+def test_otel_service_name_wins_over_function_name_and_resource_attributes() -> None:
+    env = {**LAMBDA_ENV, "OTEL_SERVICE_NAME": "orders", "OTEL_RESOURCE_ATTRIBUTES": "service.name=other"}
+    assert attributes(env)["service.name"] == "orders"
+
+
+def test_resource_attributes_are_url_decoded_and_override_detection() -> None:
+    env = {**LAMBDA_ENV, "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod,team=a%20b%2Cc,cloud.region=x"}
+    found = attributes(env)
+    assert (found["deployment.environment"], found["team"], found["cloud.region"]) == ("prod", "a b,c", "x")
+
+
+def test_malformed_resource_attributes_are_skipped_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    env = {"OTEL_RESOURCE_ATTRIBUTES": "good=1,novalue,=empty,also=2"}
+    with caplog.at_level(logging.WARNING):
+        found = attributes(env)
+    assert (found["good"], found["also"]) == ("1", "2")
+    assert "novalue" not in found
+    assert len(caplog.records) == 1
+    assert "'novalue'" in caplog.text
+    assert "'=empty'" in caplog.text
+
+
+def test_memory_size_that_is_not_a_number_is_skipped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    found = attributes({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "lots"})
+    assert "faas.max_memory" not in found
+    assert "AWS_LAMBDA_FUNCTION_MEMORY_SIZE='lots'" in caplog.text
