@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     samples: dict[str, list[float]] = {name: [] for name in SUBJECTS}
-    for name, code in SUBJECTS.items():  # warm the file cache
+    for code in SUBJECTS.values():  # warm the file cache
         run_once(code)
     for _ in range(args.runs):
         order = list(SUBJECTS)
@@ -46,7 +46,7 @@ def main() -> None:
             samples[name].append(run_once(SUBJECTS[name]))
     base = statistics.median(samples["python -c pass"])
     results = {name: statistics.median(values) for name, values in samples.items()}
-    print(f"| subject | median ms | × python -c pass | added ms |\n|---|---|---|---|")
+    print("| subject | median ms | x python -c pass | added ms |\n|---|---|---|---|")
     for name, median in results.items():
         print(f"| {name} | {median * 1000:.1f} | {median / base:.2f} | {(median - base) * 1000:.1f} |")
     if args.json:
