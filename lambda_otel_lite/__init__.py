@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from lambda_otel_lite._config import ProcessorMode
 from lambda_otel_lite.exceptions import ConfigurationError, EventValidationError, LambdaOtelLiteError
-from lambda_otel_lite.handler import InvocationSpan, traced_handler
+from lambda_otel_lite.handler import InvocationSpan, instrumented, traced_handler
 from lambda_otel_lite.processor import LambdaSpanProcessor
+from lambda_otel_lite.propagation import register_carrier_extractor
 from lambda_otel_lite.resource import get_lambda_resource
 from lambda_otel_lite.telemetry import init_telemetry
 
@@ -26,5 +27,7 @@ __all__ = [
     "__version__",
     "get_lambda_resource",
     "init_telemetry",
+    "instrumented",
+    "register_carrier_extractor",
     "traced_handler",
 ]

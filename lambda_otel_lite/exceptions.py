@@ -26,10 +26,16 @@ class EventValidationError(LambdaOtelLiteError, ValueError):
         errors: One ``(field path, bad value, reason)`` triple per problem found.
     """
 
+    MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+    """The value recorded for a required field the event does not have."""
+
     def __init__(self, model: str, errors: list[tuple[str, Any, str]]) -> None:
         self.model = model
         self.errors = errors
-        details = "; ".join(f"{path}: {reason} (got {_short_repr(value)})" for path, value, reason in errors)
+        details = "; ".join(
+            f"{path}: {reason}" + ("" if value is self.MISSING else f" (got {_short_repr(value)})")
+            for path, value, reason in errors
+        )
         super().__init__(f"event does not match {model}: {details}")
 
 

@@ -5,11 +5,18 @@ Both run the same core (:mod:`lambda_otel_lite.invocation`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import collections.abc
+import functools
+import inspect
+import logging
+import sys
+import typing
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
+from lambda_otel_lite.exceptions import EventValidationError
 from lambda_otel_lite.invocation import (
     Invocation,
     finish_invocation,
@@ -17,9 +24,12 @@ from lambda_otel_lite.invocation import (
     record_response,
     start_invocation,
 )
+from lambda_otel_lite.propagation import registered_extractor
+from lambda_otel_lite.sources import BY_KEY
+from lambda_otel_lite.telemetry import STATE
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from types import TracebackType
 
     from opentelemetry.context import Context
@@ -28,6 +38,8 @@ if TYPE_CHECKING:
     from opentelemetry.util import types
 
     from lambda_otel_lite.propagation import CarrierFunction
+
+logger = logging.getLogger(__name__)
 
 
 class InvocationSpan(trace.Span):
@@ -182,3 +194,218 @@ class traced_handler:
         if exc is not None:
             record_exception(self._invocation, exc)
         finish_invocation(self._invocation)
+
+
+# --- @instrumented ------------------------------------------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_RAW_ORIGINS: tuple[object, ...] = (dict, list, str, int, float, bool, bytes, type(None), object, Any)
+_RAW_ORIGINS += (collections.abc.Mapping, collections.abc.MutableMapping, collections.abc.Sequence)
+
+
+def _qualname(func: object) -> str:
+    return getattr(func, "__qualname__", None) or repr(func)
+
+
+def _event_model(func: Callable[..., Any], parameter: inspect.Parameter) -> type | None:
+    """The pydantic model the event parameter asks for, or None for a raw event."""
+    try:
+        annotation = typing.get_type_hints(func).get(parameter.name)
+    except Exception as exc:
+        logger.warning(
+            "@instrumented %s: the annotation of %r cannot be resolved (%s); the raw event is passed",
+            _qualname(func),
+            parameter.name,
+            exc,
+        )
+        return None
+    if annotation is None:
+        return None
+    origin = typing.get_origin(annotation) or annotation
+    if origin in _RAW_ORIGINS or typing.is_typeddict(annotation) or not isinstance(origin, type):
+        return None
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and issubclass(origin, pydantic.BaseModel):
+        return origin
+    raise TypeError(
+        f"@instrumented {_qualname(func)}: the event parameter {parameter.name!r} is annotated {annotation!r}, "
+        "which cannot be built from a Lambda event; annotate it with a pydantic model (such as one from "
+        "lambda_otel_lite.events), dict, or nothing"
+    )
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(event)"
+
+
+def _validate(model: Any, event: object) -> tuple[object, EventValidationError | None]:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(event), None
+    except ValidationError as exc:
+        errors = [
+            (_location(e["loc"]), EventValidationError.MISSING if e["type"] == "missing" else e.get("input"), e["msg"])
+            for e in exc.errors(include_url=False)
+        ]
+        error = EventValidationError(model.__name__, errors)
+        error.__cause__ = exc
+        return event, error
+
+
+@overload
+def instrumented[**P, R](name: Callable[P, R], /) -> Callable[P, R]: ...
+
+
+@overload
+def instrumented(
+    name: str | None = None,
+    *,
+    kind: SpanKind | None = None,
+    attributes: types.Attributes = None,
+    get_carrier: CarrierFunction | None = None,
+    tracer: trace.Tracer | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
+def instrumented(
+    name: Any = None,
+    *,
+    kind: SpanKind | None = None,
+    attributes: types.Attributes = None,
+    get_carrier: CarrierFunction | None = None,
+    tracer: trace.Tracer | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Any:
+    """Trace a Lambda handler: ``@instrumented`` or ``@instrumented("name", kind=..., ...)``.
+
+    The annotation of the handler's first parameter decides what it receives: a pydantic model
+    (one of :mod:`lambda_otel_lite.events`, or your own) is validated from the raw event before the
+    handler runs; ``dict`` or no annotation passes the raw event, whose source is recognised by its
+    shape. The event type drives the span name (``GET /items/{id}``, ``orders process``, else the
+    function's name), its kind (SERVER for HTTP, CONSUMER for SQS), its attributes and where the
+    parent context comes from. The returned ``statusCode`` becomes the status-code attribute (5xx:
+    status ERROR). An exception is recorded and re-raised unchanged; an event that does not match
+    the model raises :class:`~lambda_otel_lite.EventValidationError`. Spans are exported per the
+    processing mode in every case.
+
+    Everything derivable from the signature is computed here, once; misuse raises ``TypeError``
+    now rather than at the first invocation. Without ``tracer``/``tracer_provider`` the handler uses
+    those of the last :func:`~lambda_otel_lite.init_telemetry`, which is called with defaults if it
+    has not been yet.
+
+    Args:
+        name: The span name, instead of the one derived from the event.
+        kind: The span kind, instead of the one derived from the event.
+        attributes: Static attributes added to every invocation span.
+        get_carrier: A function from the event (as the handler receives it) to the carrier mapping;
+            wins over registered extractors and the built-in extraction.
+        tracer: The tracer to use.
+        tracer_provider: The provider to flush in sync mode.
+
+    Example:
+        >>> from lambda_otel_lite.events import APIGatewayProxyEventV2
+        >>> @instrumented
+        ... def handler(event: APIGatewayProxyEventV2, context) -> dict:
+        ...     return {"statusCode": 200, "body": event.raw_path}
+    """
+    if callable(name):
+        return _decorate(name, None, kind, attributes, get_carrier, tracer, tracer_provider)
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"instrumented(name=...) must be a string, got {type(name).__name__}: {name!r}")
+    if kind is not None and not isinstance(kind, SpanKind):
+        raise TypeError(f"instrumented(kind=...) must be an opentelemetry SpanKind, got {kind!r}")
+    if attributes is not None and not isinstance(attributes, collections.abc.Mapping):
+        raise TypeError(f"instrumented(attributes=...) must be a mapping, got {type(attributes).__name__}")
+    if get_carrier is not None and not callable(get_carrier):
+        raise TypeError(f"instrumented(get_carrier=...) must be callable, got {get_carrier!r}")
+    if tracer is not None and not isinstance(tracer, trace.Tracer):
+        raise TypeError(f"instrumented(tracer=...) must be an opentelemetry Tracer, got {tracer!r}")
+
+    def decorator(func: Callable[P, R]) -> Callable[P, R]:
+        return _decorate(func, name, kind, attributes, get_carrier, tracer, tracer_provider)
+
+    return decorator
+
+
+def _decorate[**P, R](
+    func: Callable[P, R],
+    name: str | None,
+    kind: SpanKind | None,
+    attributes: types.Attributes,
+    get_carrier: CarrierFunction | None,
+    tracer: trace.Tracer | None,
+    tracer_provider: TracerProvider | None,
+) -> Callable[P, R]:
+    if inspect.iscoroutinefunction(func):
+        raise TypeError(
+            f"@instrumented {_qualname(func)}: Lambda's Python runtime does not await handlers; "
+            "make the handler synchronous and run your coroutine with asyncio.run()"
+        )
+    try:
+        parameters = [
+            p
+            for p in inspect.signature(func).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"@instrumented needs a function, got {func!r}") from exc
+    if not parameters:
+        raise TypeError(
+            f"@instrumented {_qualname(func)}: a Lambda handler takes the event as its first parameter "
+            "(handler(event, context)); this function has no positional parameter"
+        )
+    model = _event_model(func, parameters[0])
+    event_type: type = model if model is not None else dict
+    source = BY_KEY.get(getattr(model, "source_key", ""), None) if model is not None else None
+    if tracer is None and STATE.tracer is None:
+        from lambda_otel_lite.telemetry import init_telemetry
+
+        init_telemetry()
+    fixed_tracer = tracer
+    provider = tracer_provider
+    static_attributes = dict(attributes) if attributes else None
+    fallback_name = getattr(func, "__name__", "handler")
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        event: object = args[0] if args else None
+        handler_event, error = event, None
+        if model is not None:
+            if isinstance(event, model):
+                event = typing.cast("Any", event).model_dump(by_alias=True)  # called with a model (tests)
+            else:
+                handler_event, error = _validate(model, event)
+        invocation = start_invocation(
+            fixed_tracer or STATE.tracer or trace.get_tracer("lambda_otel_lite"),
+            name,
+            event,
+            args[1] if len(args) > 1 else None,
+            kind=kind,
+            attributes=static_attributes,
+            get_carrier=get_carrier,
+            source=source,
+            extractor=registered_extractor(event_type),
+            fallback_name=fallback_name,
+            provider=provider,
+            handler_event=handler_event,
+        )
+        try:
+            if error is not None:
+                raise error
+            result = func(handler_event, *args[1:], **kwargs)  # type: ignore[arg-type]
+        except BaseException as exc:
+            record_exception(invocation, exc)
+            finish_invocation(invocation)
+            raise
+        record_response(invocation, result)
+        finish_invocation(invocation)
+        return result
+
+    return wrapper

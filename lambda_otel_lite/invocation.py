@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
 
 
+_SAME: object = object()
+
+
 class Invocation:
     """One running invocation: its span, the context token, and where its spans go."""
 
@@ -84,12 +87,17 @@ def parent_from_event(
     source: EventSource,
     get_carrier: CarrierFunction | None,
     extractor: CarrierFunction | None = None,
+    handler_event: object = None,
 ) -> Context | None:
-    """The parent context carried by *event*: ``get_carrier`` > registered extractor > built-in."""
+    """The parent context carried by *event*: ``get_carrier`` > registered extractor > built-in.
+
+    The carrier functions receive the event as the handler does (*handler_event*: the typed model
+    for a typed handler); the built-in extraction reads the raw *event*.
+    """
     if get_carrier is not None:
-        return extract_context(carrier_from_function(get_carrier, event), "get_carrier")
+        return extract_context(carrier_from_function(get_carrier, handler_event), "get_carrier")
     if extractor is not None:
-        return extract_context(carrier_from_function(extractor, event), "the registered carrier extractor")
+        return extract_context(carrier_from_function(extractor, handler_event), "the registered carrier extractor")
     return extract_context(source.carrier(event), "event['headers']")
 
 
@@ -109,11 +117,18 @@ def start_invocation(
     extractor: CarrierFunction | None = None,
     fallback_name: str = "handler",
     provider: object = None,
+    handler_event: object = _SAME,
 ) -> Invocation:
-    """Start the invocation span and make it current."""
+    """Start the invocation span and make it current.
+
+    *event* is the raw event; *handler_event* is the event as the handler receives it (a typed
+    model), passed to ``get_carrier`` and registered extractors. Explicit arguments (``name``,
+    ``kind``, ``attributes``, ``parent_context``) win over what the event source derives.
+    """
     span_attributes: MutableAttributes = {}
     parent = parent_context
     suggested: str | None = None
+    all_links: list[Link] = list(links) if links else []
     try:
         if source is None:
             source = detect_source(event)
@@ -124,7 +139,10 @@ def start_invocation(
             for key in STATE.names.cold_start:
                 span_attributes[key] = True
         if parent is None:
-            parent = parent_from_event(event, source, get_carrier, extractor)
+            parent = parent_from_event(
+                event, source, get_carrier, extractor, event if handler_event is _SAME else handler_event
+            )
+        all_links += source.links(event)
         if kind is None:
             kind = source.kind
     except Exception:
@@ -136,7 +154,7 @@ def start_invocation(
         context=parent,
         kind=kind if kind is not None else SpanKind.SERVER,
         attributes=span_attributes,
-        links=links,
+        links=all_links,
         start_time=start_time,
     )
     # The parent context also carries baggage: keep it current inside the handler.

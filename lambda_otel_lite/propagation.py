@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from opentelemetry import propagate
 from opentelemetry.propagators.textmap import Getter
@@ -30,6 +30,61 @@ _once = OnceLogger(logger)
 
 CarrierFunction = Callable[[Any], Mapping[str, Any] | None]
 """A function from an event to the carrier (a mapping of propagation fields) it holds."""
+
+E = TypeVar("E")
+_EXTRACTORS: dict[type, Callable[[Any], Mapping[str, Any] | None]] = {}
+
+
+@overload
+def register_carrier_extractor[E](
+    event_type: type[E], extractor: Callable[[E], Mapping[str, Any] | None]
+) -> Callable[[E], Mapping[str, Any] | None]: ...
+
+
+@overload
+def register_carrier_extractor[E](
+    event_type: type[E], extractor: None = None
+) -> Callable[[Callable[[E], Mapping[str, Any] | None]], Callable[[E], Mapping[str, Any] | None]]: ...
+
+
+def register_carrier_extractor[E](
+    event_type: type[E], extractor: Callable[[E], Mapping[str, Any] | None] | None = None
+) -> Any:
+    """Register the function that finds the trace carrier in events of *event_type*.
+
+    *event_type* is the annotation of a handler's event parameter: your own pydantic model, one of
+    :mod:`lambda_otel_lite.events` (overriding the built-in extraction), or ``dict`` for untyped
+    handlers. The extractor receives the event as the handler does and returns a mapping of
+    propagation fields (``{"traceparent": ...}``) or None. A later registration for the same type
+    replaces the earlier one.
+
+    Precedence: the handler's ``get_carrier`` > the extractor registered for its event type > the
+    built-in extraction of the event source > none.
+
+    Example:
+        >>> @register_carrier_extractor(dict)
+        ... def from_metadata(event):
+        ...     return event.get("metadata")
+    """
+    if not isinstance(event_type, type):
+        raise TypeError(f"register_carrier_extractor: event_type must be a class, got {event_type!r}")
+
+    def register(function: Callable[[E], Mapping[str, Any] | None]) -> Callable[[E], Mapping[str, Any] | None]:
+        if not callable(function):
+            raise TypeError(f"register_carrier_extractor: the extractor must be callable, got {function!r}")
+        _EXTRACTORS[event_type] = function
+        return function
+
+    return register if extractor is None else register(extractor)
+
+
+def registered_extractor(event_type: type) -> CarrierFunction | None:
+    """The extractor registered for *event_type*, if any."""
+    return _EXTRACTORS.get(event_type)
+
+
+def _reset_extractors_for_tests() -> None:
+    _EXTRACTORS.clear()
 
 
 def _carrier_value(value: object) -> list[str] | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanKind, get_current_span
 
 from lambda_otel_lite import semconv
 
@@ -77,6 +77,10 @@ class EventSource:
     def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
         """Add this source's attributes to *attributes*; return the span name it suggests, if any."""
         return None
+
+    def links(self, event: Any) -> list[Link]:
+        """Span links the event carries (one per traced message of a batch)."""
+        return []
 
 
 class _HttpSource(EventSource):
@@ -216,10 +220,77 @@ def _query_string(event: Mapping[str, Any], encode: bool) -> str | None:
     return "&".join(parts)
 
 
+class FunctionUrlSource(HttpApiV2Source):
+    """Lambda Function URLs: the HTTP API v2 payload, always on the ``$default`` route."""
+
+    __slots__ = ()
+    key = "function-url"
+
+
+class SqsSource(EventSource):
+    """SQS batches: a CONSUMER span per invocation, a new trace, one link per traced message.
+
+    Follows the OpenTelemetry messaging conventions for batch receive: the messages of a batch come
+    from many traces, so none is the parent; each message's context (its ``traceparent`` message
+    attribute, or its ``AWSTraceHeader`` system attribute when the X-Ray propagator is configured)
+    becomes a link.
+    """
+
+    __slots__ = ()
+    key = "sqs"
+    trigger = "pubsub"
+    kind = SpanKind.CONSUMER
+
+    def carrier(self, event: Any) -> object:
+        return None
+
+    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
+        records = event.get("Records")
+        records = records if isinstance(records, list) else []
+        first = _dict(records[0]) if records else {}
+        arn = _str(first.get("eventSourceARN"))
+        queue = arn.rsplit(":", 1)[-1] if arn else None
+        attributes[semconv.MESSAGING_SYSTEM] = "aws_sqs"
+        for key in names.messaging_operation:
+            attributes[key] = "process"
+        attributes[semconv.MESSAGING_BATCH_MESSAGE_COUNT] = len(records)
+        if queue:
+            attributes[semconv.MESSAGING_DESTINATION_NAME] = queue
+            return f"{queue} process"
+        return "process"
+
+    def links(self, event: Any) -> list[Link]:
+        from lambda_otel_lite.propagation import extract_context
+
+        links: list[Link] = []
+        records = event.get("Records")
+        for record in records if isinstance(records, list) else []:
+            record = _dict(record)
+            carrier: dict[str, Any] = dict(_dict(record.get("messageAttributes")))
+            trace_header = _dict(record.get("attributes")).get("AWSTraceHeader")
+            if isinstance(trace_header, str):
+                # Read only by the X-Ray propagator, when it is configured.
+                carrier["X-Amzn-Trace-Id"] = trace_header
+            context = extract_context(carrier, "an SQS message")
+            if context is None:
+                continue
+            span_context = get_current_span(context).get_span_context()
+            if span_context.is_valid:
+                links.append(Link(span_context))
+        return links
+
+
 GENERIC = EventSource()
 HTTP_API_V2 = HttpApiV2Source()
 REST_API_V1 = RestApiV1Source()
 ALB = AlbSource()
+FUNCTION_URL = FunctionUrlSource()
+SQS = SqsSource()
+
+BY_KEY: dict[str, EventSource] = {
+    source.key: source for source in (GENERIC, HTTP_API_V2, REST_API_V1, ALB, FUNCTION_URL, SQS)
+}
+"""Every source by its key; typed event models name theirs in ``event_source``."""
 
 
 def detect_source(event: object) -> EventSource:
@@ -229,9 +300,16 @@ def detect_source(event: object) -> EventSource:
     context = event.get("requestContext")
     if isinstance(context, Mapping):
         if "http" in context and event.get("version") == "2.0":
+            domain = context.get("domainName")
+            if isinstance(domain, str) and ".lambda-url." in domain:
+                return FUNCTION_URL
             return HTTP_API_V2
         if "elb" in context:
             return ALB
         if "httpMethod" in event:
             return REST_API_V1
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], Mapping):  # noqa: SIM102 - reads better
+        if records[0].get("eventSource") == "aws:sqs":
+            return SQS
     return GENERIC

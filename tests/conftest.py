@@ -10,7 +10,7 @@ import pytest
 # Internal errors of the library re-raise under its own tests (see lambda_otel_lite/_log.py).
 os.environ["LAMBDA_OTEL_LITE_STRICT"] = "1"
 
-from lambda_otel_lite import _config, invocation, telemetry
+from lambda_otel_lite import _config, invocation, propagation, telemetry
 from lambda_otel_lite._log import reset_once_loggers
 from tests.support import LAMBDA_ENV, StdoutTelemetry
 
@@ -34,6 +34,7 @@ def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     telemetry._reset_for_tests()
     reset_once_loggers()
     invocation._arn_attributes.cache_clear()
+    propagation._reset_extractors_for_tests()
     yield
     telemetry._reset_for_tests()
 

@@ -1,0 +1,82 @@
+"""Typed Lambda event models (pydantic v2).
+
+Annotate a handler's event parameter with one of these and ``@instrumented`` validates the raw
+event into it and uses its type for carrier extraction, attributes and the span name. Each model
+is loaded on first use: importing one does not import the others' modules, and ``import
+lambda_otel_lite`` does not import pydantic.
+
+Example:
+    >>> from lambda_otel_lite.events import APIGatewayProxyEventV2
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lambda_otel_lite.events._base import EventModel, Headers, MultiValueHeaders
+    from lambda_otel_lite.events.alb import ALBEvent, ALBRequestContext, ALBRequestContextElb
+    from lambda_otel_lite.events.apigateway import (
+        APIGatewayProxyEvent,
+        APIGatewayProxyEventV2,
+        APIGatewayRequestContext,
+        APIGatewayRequestIdentity,
+        RequestContextHttp,
+        RequestContextV2,
+    )
+    from lambda_otel_lite.events.function_url import LambdaFunctionUrlEvent
+    from lambda_otel_lite.events.sqs import SQSEvent, SQSMessageAttribute, SQSRecord, SQSRecordAttributes
+
+_MODULES = {
+    "EventModel": "_base",
+    "Headers": "_base",
+    "MultiValueHeaders": "_base",
+    "ALBEvent": "alb",
+    "ALBRequestContext": "alb",
+    "ALBRequestContextElb": "alb",
+    "APIGatewayProxyEvent": "apigateway",
+    "APIGatewayProxyEventV2": "apigateway",
+    "APIGatewayRequestContext": "apigateway",
+    "APIGatewayRequestIdentity": "apigateway",
+    "RequestContextHttp": "_http",
+    "RequestContextV2": "_http",
+    "LambdaFunctionUrlEvent": "function_url",
+    "SQSEvent": "sqs",
+    "SQSMessageAttribute": "sqs",
+    "SQSRecord": "sqs",
+    "SQSRecordAttributes": "sqs",
+}
+
+__all__ = [
+    "ALBEvent",
+    "ALBRequestContext",
+    "ALBRequestContextElb",
+    "APIGatewayProxyEvent",
+    "APIGatewayProxyEventV2",
+    "APIGatewayRequestContext",
+    "APIGatewayRequestIdentity",
+    "EventModel",
+    "Headers",
+    "LambdaFunctionUrlEvent",
+    "MultiValueHeaders",
+    "RequestContextHttp",
+    "RequestContextV2",
+    "SQSEvent",
+    "SQSMessageAttribute",
+    "SQSRecord",
+    "SQSRecordAttributes",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

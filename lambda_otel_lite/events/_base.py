@@ -1,0 +1,81 @@
+"""What every event model shares: configuration, and headers that ignore case."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic.alias_generators import to_camel
+from pydantic_core import core_schema
+
+
+class EventModel(BaseModel):
+    """Base of the event models: snake_case fields read from (and written back to) AWS's keys.
+
+    Unknown fields are kept (AWS adds fields over time; nothing is dropped), so
+    ``model_dump(by_alias=True, exclude_unset=True)`` gives back the event as received.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="allow",
+        use_attribute_docstrings=True,
+        frozen=False,
+    )
+
+    source_key: ClassVar[str] = "other"
+    """The key of the event source whose attribute, name and carrier logic applies to this model."""
+
+
+class _CaseInsensitiveDict[V](dict[str, V]):
+    """A plain ``dict`` whose lookups ignore the case of its (string) keys; keys are kept as given."""
+
+    _value_type: ClassVar[Any]
+
+    def _find(self, key: object) -> str | None:
+        if isinstance(key, str):
+            lowered = key.lower()
+            for name in self:
+                if name.lower() == lowered:
+                    return name
+        return None
+
+    def __getitem__(self, key: str) -> V:
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        name = self._find(key)
+        if name is None:
+            raise KeyError(key)
+        return dict.__getitem__(self, name)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or self._find(key) is not None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        name = key if dict.__contains__(self, key) else self._find(key)
+        return default if name is None else dict.__getitem__(self, name)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            cls,
+            handler(dict[str, cls._value_type]),  # type: ignore[name-defined]
+            serialization=core_schema.plain_serializer_function_ser_schema(dict),
+        )
+
+
+class Headers(_CaseInsensitiveDict[str]):
+    """HTTP headers: a plain ``dict`` whose lookups ignore the case of header names.
+
+    ``headers["Content-Type"]``, ``headers.get("content-type")`` and ``"CONTENT-TYPE" in headers``
+    all find the same header; iteration and serialisation keep the names as received.
+    """
+
+    _value_type = str
+
+
+class MultiValueHeaders(_CaseInsensitiveDict[list[str]]):
+    """Multi-value HTTP headers or query parameters (``{"Accept": ["a", "b"]}``), read ignoring case."""
+
+    _value_type = list[str]
