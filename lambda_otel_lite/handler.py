@@ -210,17 +210,26 @@ def _qualname(func: object) -> str:
 
 
 def _event_model(func: Callable[..., Any], parameter: inspect.Parameter) -> type | None:
-    """The pydantic model the event parameter asks for, or None for a raw event."""
-    try:
-        annotation = typing.get_type_hints(func).get(parameter.name)
-    except Exception as exc:
-        logger.warning(
-            "@instrumented %s: the annotation of %r cannot be resolved (%s); the raw event is passed",
-            _qualname(func),
-            parameter.name,
-            exc,
-        )
+    """The pydantic model the event parameter asks for, or None for a raw event.
+
+    Only the event parameter's own annotation is resolved, so a ``context`` annotated with a type
+    imported under ``if TYPE_CHECKING:`` is fine. An event annotation that cannot be resolved is a
+    ``TypeError`` now: passing the raw dict instead would fail later, inside the handler.
+    """
+    annotation: Any = parameter.annotation
+    if annotation is inspect.Parameter.empty:
         return None
+    if isinstance(annotation, str):
+        namespace = getattr(inspect.unwrap(func), "__globals__", {})
+        try:
+            annotation = eval(annotation, namespace)  # the same evaluation typing.get_type_hints does
+        except Exception as exc:
+            raise TypeError(
+                f"@instrumented {_qualname(func)}: the annotation {parameter.annotation!r} of the event parameter "
+                f"{parameter.name!r} cannot be resolved ({type(exc).__name__}: {exc}); @instrumented reads it at "
+                "import time to validate the event, so import the model at module level, not under "
+                "'if TYPE_CHECKING:'"
+            ) from exc
     if annotation is None:
         return None
     origin = typing.get_origin(annotation) or annotation

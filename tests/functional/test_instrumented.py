@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import logging
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -608,6 +611,58 @@ def test_an_event_annotation_that_cannot_be_built_from_json_is_rejected() -> Non
         @instrumented
         def handler(event: NotAModel, context: Any) -> None:
             return None
+
+
+def _import_handler_module(tmp_path: Path, source: str) -> Any:
+    path = tmp_path / "typed_handler_module.py"
+    path.write_text(textwrap.dedent(source))
+    spec = importlib.util.spec_from_file_location("typed_handler_module", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_event_model_imported_only_for_type_checking_is_rejected_with_the_fix(tmp_path: Path) -> None:
+    source = """
+        from __future__ import annotations
+        from typing import TYPE_CHECKING
+        from lambda_otel_lite import instrumented
+        if TYPE_CHECKING:
+            from lambda_otel_lite.events import APIGatewayProxyEventV2
+
+        @instrumented
+        def handler(event: APIGatewayProxyEventV2, context: object) -> dict:
+            return {"statusCode": 200}
+    """
+    with pytest.raises(TypeError) as raised:
+        _import_handler_module(tmp_path, source)
+    message = str(raised.value)
+    assert "the annotation 'APIGatewayProxyEventV2' of the event parameter 'event' cannot be resolved" in message
+    assert "NameError" in message
+    assert "not under 'if TYPE_CHECKING:'" in message
+
+
+def test_a_context_type_imported_only_for_type_checking_is_fine(
+    tmp_path: Path, stdout_telemetry: StdoutTelemetry
+) -> None:
+    source = """
+        from __future__ import annotations
+        from typing import TYPE_CHECKING
+        from lambda_otel_lite import instrumented
+        from lambda_otel_lite.events import APIGatewayProxyEventV2
+        if TYPE_CHECKING:
+            from some_typing_only_package import LambdaContext
+
+        @instrumented
+        def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict:
+            return {"statusCode": 200, "body": event.raw_path}
+    """
+    module = _import_handler_module(tmp_path, source)
+    assert module.handler(copy.deepcopy(HTTP_V2), CONTEXT) == {"statusCode": 200, "body": "/orders/42"}
+    (span,) = stdout_telemetry.spans()
+    assert span.name == "GET /orders/{id}"
 
 
 @pytest.mark.parametrize(

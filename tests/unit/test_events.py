@@ -1,0 +1,173 @@
+"""Event models: AWS sample events parse and round-trip; invalid events name field and value."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from lambda_otel_lite.events import (
+    ALBEvent,
+    APIGatewayProxyEvent,
+    APIGatewayProxyEventV2,
+    Headers,
+    LambdaFunctionUrlEvent,
+    MultiValueHeaders,
+    SQSEvent,
+)
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+SAMPLES: dict[str, type[BaseModel]] = {
+    "apigateway-rest-v1.json": APIGatewayProxyEvent,
+    "apigateway-http-v2.json": APIGatewayProxyEventV2,
+    "function-url.json": LambdaFunctionUrlEvent,
+    "alb.json": ALBEvent,
+    "alb-multi-value.json": ALBEvent,
+    "sqs.json": SQSEvent,
+}
+
+
+def load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return data
+
+
+def test_every_sample_event_file_is_covered() -> None:
+    assert sorted(path.name for path in EVENTS.glob("*.json")) == sorted(SAMPLES)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_the_aws_sample_event_parses_and_round_trips_with_nothing_lost(name: str) -> None:
+    raw = load(name)
+    model = SAMPLES[name].model_validate(raw)
+    assert model.model_dump(by_alias=True, exclude_unset=True) == raw
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_snake_case_names_populate_the_model_too(name: str) -> None:
+    model = SAMPLES[name].model_validate(load(name))
+    rebuilt = SAMPLES[name].model_validate(model.model_dump(exclude_unset=True))
+    assert rebuilt == model
+
+
+INVALID = [
+    ("apigateway-rest-v1.json", ["httpMethod"], 42, "httpMethod", "Input should be a valid string"),
+    (
+        "apigateway-rest-v1.json",
+        ["requestContext", "requestTimeEpoch"],
+        "later",
+        "requestContext.requestTimeEpoch",
+        "Input should be a valid integer",
+    ),
+    (
+        "apigateway-http-v2.json",
+        ["requestContext", "http", "method"],
+        None,
+        "requestContext.http.method",
+        "Input should be a valid string",
+    ),
+    ("apigateway-http-v2.json", ["headers"], ["not", "a", "dict"], "headers", "Input should be a valid dictionary"),
+    ("function-url.json", ["rawPath"], 7, "rawPath", "Input should be a valid string"),
+    (
+        "alb.json",
+        ["requestContext", "elb", "targetGroupArn"],
+        {},
+        "requestContext.elb.targetGroupArn",
+        "Input should be a valid string",
+    ),
+    ("sqs.json", ["Records", 0, "messageId"], 123, "Records[0].messageId", "Input should be a valid string"),
+    ("sqs.json", ["Records", 1, "body"], False, "Records[1].body", "Input should be a valid string"),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "value", "field", "reason"), INVALID)
+def test_an_invalid_field_is_named_with_its_value(
+    name: str, path: list[Any], value: Any, field: str, reason: str
+) -> None:
+    from lambda_otel_lite.handler import _validate
+
+    raw = copy.deepcopy(load(name))
+    target: Any = raw
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+    parsed, error = _validate(SAMPLES[name], raw)
+    assert parsed is raw
+    assert error is not None
+    assert [(path, got) for path, got, _ in error.errors] == [(field, value)]
+    assert error.errors[0][2].startswith(reason)
+    assert f"{field}: {reason}" in str(error)
+    assert str(error).startswith(f"event does not match {SAMPLES[name].__name__}: ")
+    assert isinstance(error.__cause__, ValidationError)
+
+
+def test_headers_are_read_ignoring_case_and_kept_as_received() -> None:
+    event = APIGatewayProxyEvent.model_validate(load("apigateway-rest-v1.json"))
+    assert event.headers is not None
+    name = next(iter(event.headers))
+    value = event.headers[name]
+    assert event.headers[name.upper()] == event.headers.get(name.lower()) == value
+    assert name.swapcase() in event.headers
+    assert event.headers.get("no-such-header", "default") == "default"
+    assert isinstance(event.headers, Headers)
+    assert isinstance(event.multi_value_headers, MultiValueHeaders)
+    with pytest.raises(KeyError):
+        event.headers["no-such-header"]
+
+
+def test_sqs_records_expose_their_queue_name() -> None:
+    event = SQSEvent.model_validate(load("sqs.json"))
+    assert {record.queue_name for record in event.records} == {event.records[0].event_source_arn.split(":")[-1]}
+
+
+def test_every_field_is_documented() -> None:
+    from lambda_otel_lite.events import _base
+
+    undocumented = []
+    for model in _all_models(_base.EventModel):
+        undocumented += [
+            f"{model.__name__}.{name}" for name, field in model.model_fields.items() if not field.description
+        ]
+    assert undocumented == []
+
+
+def _all_models(base: type[BaseModel]) -> list[type[BaseModel]]:
+    import lambda_otel_lite.events as events
+
+    for name in events.__all__:
+        getattr(events, name)
+    found: list[type[BaseModel]] = []
+    pending = [base]
+    while pending:
+        for child in pending.pop().__subclasses__():
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("model", "module", "others"),
+    [
+        ("APIGatewayProxyEventV2", "apigateway", ["sqs", "alb", "function_url"]),
+        ("SQSEvent", "sqs", ["apigateway", "alb", "function_url", "_http"]),
+        ("ALBEvent", "alb", ["apigateway", "sqs", "function_url", "_http"]),
+        ("LambdaFunctionUrlEvent", "function_url", ["apigateway", "sqs", "alb"]),
+    ],
+)
+def test_importing_one_model_does_not_import_the_others_modules(model: str, module: str, others: list[str]) -> None:
+    code = (
+        f"import sys; from lambda_otel_lite.events import {model}; "
+        "print(' '.join(m for m in sys.modules if m.startswith('lambda_otel_lite.events.')))"
+    )
+    loaded = set(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    )
+    assert f"lambda_otel_lite.events.{module}" in loaded
+    assert sorted(loaded & {f"lambda_otel_lite.events.{other}" for other in others}) == []
