@@ -1,28 +1,317 @@
-"""The internal Lambda extension that exports spans after the response (async and finalize modes)."""
+"""The internal Lambda extension: async and finalize modes, and the SIGTERM flush.
+
+Lambda considers an invocation complete, and may freeze the execution environment, only when the
+runtime and every extension subscribed to INVOKE events are back in their ``/next`` calls. An
+*internal* extension is a thread of the function's own process that registers with the Extensions
+API; it can subscribe to INVOKE only (Lambda refuses SHUTDOWN for internal extensions), and its
+only shutdown hook is the SIGTERM Lambda sends to the runtime process.
+
+Async mode (``LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE=async``): the extension thread registers for
+INVOKE inside :func:`~lambda_otel_lite.init_telemetry` (registration closes at the runtime's first
+``/runtime/invocation/next``). For each INVOKE event it waits for the instrumented handler to
+finish (``traced_handler`` / ``@instrumented`` signal it), flushes the tracer provider, and only then
+calls ``/extension/event/next``. The caller already has the response; the export runs before Lambda
+may freeze the process, so no span waits in a frozen queue.
+
+Finalize mode: the extension registers for no events at all. That keeps SIGTERM coming at shutdown;
+the user's processors (``BatchSpanProcessor``) export on their own schedule.
+
+SIGTERM (async and finalize): flush every processor within Lambda's grace period (500 ms with only
+internal extensions), shut the provider down, then call the handler that was installed before, or
+exit with status 0. The Python handler can only run while the main thread executes Python code:
+``awslambdaric`` waits for the next event on a worker thread (leaving the main thread free) only
+when ``AWS_EXECUTION_ENV`` names a python3.12+ managed runtime. Elsewhere (container images and
+custom runtimes that do not set it) the handler does not run before Lambda's SIGKILL: async mode
+loses nothing (each invocation was flushed before ``/next``), finalize mode loses what the user's
+processors still hold.
+
+Failures never reach the handler and lose no span: no ``AWS_LAMBDA_RUNTIME_API``, a refused
+registration or an unreachable API give sync mode with one warning; an extension thread that fails
+reports ``/extension/exit/error``, flushes, and switches the process to sync mode.
+
+Thread rules: one named daemon thread; the handler thread only appends to a condition-guarded set;
+waits are bounded by the invocation's deadline.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
 
 from lambda_otel_lite import _config
+from lambda_otel_lite._log import OnceLogger
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from lambda_otel_lite._config import Config
 
 logger = logging.getLogger(__name__)
+_once = OnceLogger(logger)
+
+EXTENSION_NAME = "lambda-otel-lite-internal"
+THREAD_NAME = "lambda-otel-lite-extension"
+API_VERSION = "2020-01-01"
+REGISTER_PATH = f"/{API_VERSION}/extension/register"
+NEXT_PATH = f"/{API_VERSION}/extension/event/next"
+EXIT_ERROR_PATH = f"/{API_VERSION}/extension/exit/error"
+IDENTIFIER_HEADER = "Lambda-Extension-Identifier"
+REGISTER_TIMEOUT_SECONDS = 2.0
+"""Registration happens in the init phase; a black-holed API must not eat the init budget."""
+SIGTERM_BUDGET_MILLIS = 400
+"""Lambda gives 500 ms between SIGTERM and SIGKILL when only internal extensions are registered."""
 
 
-def start(config: _config.Config) -> _config.ProcessorMode:
-    """Prepare *config.mode*; return the mode actually in effect (sync when it cannot run)."""
+class ExtensionApiError(Exception):
+    """The Extensions API answered with an unexpected status, or could not be reached."""
+
+
+class ExtensionClient:
+    """A minimal client of the Lambda Extensions API (``http.client``, one connection per call)."""
+
+    def __init__(self, address: str) -> None:
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ExtensionApiError(f"{_config.RUNTIME_API.name}={address!r} is not host:port")
+        self.host = host.strip("[]")
+        self.port = int(port)
+        self.identifier = ""
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        import http.client
+
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            headers = {"Content-Type": "application/json", **(extra_headers or {})}
+            if self.identifier:
+                headers[IDENTIFIER_HEADER] = self.identifier
+            else:
+                headers["Lambda-Extension-Name"] = EXTENSION_NAME
+            payload = None if body is None else json.dumps(body).encode()
+            connection.connect()
+            if connection.sock is not None:  # no Nagle delay on these small request/response pairs
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            connection.request(method, path, payload, headers)
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        except OSError as exc:
+            raise ExtensionApiError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        finally:
+            connection.close()
+
+    def register(self, events: list[str]) -> str:
+        status, headers, body = self._call("POST", REGISTER_PATH, {"events": events}, timeout=REGISTER_TIMEOUT_SECONDS)
+        identifier = headers.get(IDENTIFIER_HEADER) or headers.get(IDENTIFIER_HEADER.lower())
+        if status != 200 or not identifier:
+            raise ExtensionApiError(f"register answered {status}: {body[:300].decode(errors='replace')}")
+        self.identifier = identifier
+        return identifier
+
+    def next_event(self) -> dict[str, Any]:
+        """Block until the next event (no timeout: a frozen environment sits in this call)."""
+        status, _, body = self._call("GET", NEXT_PATH)
+        if status != 200:
+            raise ExtensionApiError(f"event/next answered {status}: {body[:300].decode(errors='replace')}")
+        event: dict[str, Any] = json.loads(body)
+        return event
+
+    def exit_error(self, error_type: str, message: str) -> None:
+        body = {"errorMessage": message, "errorType": error_type, "stackTrace": []}
+        try:
+            self._call(
+                "POST",
+                EXIT_ERROR_PATH,
+                body,
+                timeout=REGISTER_TIMEOUT_SECONDS,
+                extra_headers={"Lambda-Extension-Function-Error-Type": error_type},
+            )
+        except ExtensionApiError as exc:
+            logger.debug("could not report the extension error: %s", exc)
+
+
+class _Completions:
+    """Handler-complete signals, keyed by request id. The handler thread only adds and notifies."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._done: set[str | None] = set()
+        self._provider: object = None
+
+    def complete(self, request_id: str | None, provider: object) -> None:
+        with self._condition:
+            self._done.add(request_id)
+            self._provider = provider
+            self._condition.notify()
+
+    def wait(self, request_id: str | None, deadline: float) -> tuple[bool, object]:
+        """Wait until *request_id* (or an invocation without id) completed, or *deadline* (monotonic)."""
+        with self._condition:
+            while request_id not in self._done and None not in self._done:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False, self._provider
+                self._condition.wait(remaining)
+            self._done.clear()  # signals of earlier invocations are stale now
+            return True, self._provider
+
+
+class InternalExtension:
+    """The extension thread: flushes per invocation in async mode; in finalize mode it only waits."""
+
+    def __init__(self, client: ExtensionClient, mode: _config.ProcessorMode) -> None:
+        self.client = client
+        self.mode = mode
+        self.completions = _Completions()
+        self.thread: threading.Thread | None = None
+        self.alive = False
+        self.invocations = 0
+
+    def start(self) -> None:
+        self.alive = True
+        self.thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+        self.thread.start()
+
+    def handler_complete(self, request_id: str | None, provider: object) -> bool:
+        """Signal the end of an invocation; False when the thread is gone (flush inline instead)."""
+        if not self.alive:
+            return False
+        self.completions.complete(request_id, provider)
+        return True
+
+    def _run(self) -> None:
+        from lambda_otel_lite.telemetry import STATE, flush_provider
+
+        try:
+            while True:
+                event = self.client.next_event()  # finalize mode: blocks for good, which ends the init
+                if self.mode is not _config.ProcessorMode.ASYNC or event.get("eventType") != "INVOKE":
+                    continue
+                request_id = event.get("requestId")
+                deadline_ms = event.get("deadlineMs")
+                seconds_left = deadline_ms / 1000 - time.time() if isinstance(deadline_ms, int | float) else 900.0
+                completed, provider = self.completions.wait(request_id, time.monotonic() + max(seconds_left, 0.0))
+                if not completed:
+                    _once.warning(
+                        "no-completion",
+                        "async mode: invocation %s reached its deadline without an instrumented handler finishing "
+                        "(wrap the handler with @instrumented or traced_handler, or use sync mode); spans are "
+                        "flushed now",
+                        request_id,
+                    )
+                flush_provider(provider if provider is not None else STATE.provider)
+                self.invocations += 1
+        except BaseException as exc:  # the thread must never die silently
+            self._die(exc)
+
+    def _die(self, exc: BaseException) -> None:
+        from lambda_otel_lite.telemetry import STATE, flush_provider
+
+        self.alive = False
+        STATE.fall_back_to_sync(self)
+        logger.warning(
+            "The lambda-otel-lite extension thread failed (%s: %s); spans are exported in sync mode from now on",
+            type(exc).__name__,
+            exc,
+        )
+        flush_provider(STATE.provider)  # what the last handler queued before the switch
+        self.client.exit_error("Extension.Crash", f"{type(exc).__name__}: {exc}")
+
+
+class _SigtermHandler:
+    """Flush and shut down on SIGTERM, then chain to the previous handler or exit 0."""
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        from lambda_otel_lite.telemetry import STATE
+
+        started = time.monotonic()
+        provider = STATE.provider
+        if provider is not None:
+            try:
+                provider.force_flush(SIGTERM_BUDGET_MILLIS)
+            except Exception:
+                logger.warning("SIGTERM: flushing the tracer provider failed", exc_info=True)
+            remaining = SIGTERM_BUDGET_MILLIS / 1000 - (time.monotonic() - started)
+            # shutdown() may join processor threads without a timeout: bound it.
+            closer = threading.Thread(target=provider.shutdown, name="lambda-otel-lite-shutdown", daemon=True)
+            closer.start()
+            closer.join(max(remaining, 0.0))
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                logger.debug("could not flush %r", stream)
+        if callable(self.previous):
+            self.previous(signum, frame)
+            return
+        # The runtime's poller thread (non-daemon) would keep the interpreter alive past the grace
+        # period, so sys.exit() could end in SIGKILL; the telemetry is out, leave now.
+        os._exit(0)
+
+
+def install_sigterm_handler() -> bool:
+    """Install the SIGTERM flush (once per process). False when not on the main thread."""
+    current = signal.getsignal(signal.SIGTERM)
+    if isinstance(current, _SigtermHandler):
+        return True
+    try:
+        signal.signal(signal.SIGTERM, _SigtermHandler(current))
+    except ValueError:  # not the main thread
+        _once.warning(
+            "sigterm-thread",
+            "init_telemetry() ran outside the main thread, so no SIGTERM handler was installed; spans still "
+            "queued at shutdown may be lost",
+        )
+        return False
+    return True
+
+
+def start(config: Config) -> tuple[_config.ProcessorMode, InternalExtension | None]:
+    """Register the internal extension for *config.mode*.
+
+    Returns the mode in effect and the extension (None in sync mode): sync, with one warning, when
+    the Extensions API is missing, unreachable or refuses the registration.
+    """
+    mode = config.mode
     if config.runtime_api is None:
         logger.warning(
             "%s=%s needs the Lambda Extensions API, but %s is not set (not running in Lambda?); "
             "spans are exported in sync mode instead",
             _config.MODE.name,
-            config.mode.value,
+            mode.value,
             _config.RUNTIME_API.name,
         )
-        return _config.ProcessorMode.SYNC
-    logger.warning(
-        "%s=%s is not available in this version; spans are exported in sync mode instead",
-        _config.MODE.name,
-        config.mode.value,
-    )
-    return _config.ProcessorMode.SYNC
+        return _config.ProcessorMode.SYNC, None
+    events = ["INVOKE"] if mode is _config.ProcessorMode.ASYNC else []
+    try:
+        client = ExtensionClient(config.runtime_api)
+        client.register(events)
+    except ExtensionApiError as exc:
+        logger.warning(
+            "%s=%s: registering the internal extension failed (%s); spans are exported in sync mode instead",
+            _config.MODE.name,
+            mode.value,
+            exc,
+        )
+        return _config.ProcessorMode.SYNC, None
+    extension = InternalExtension(client, mode)
+    extension.start()  # Lambda ends the init phase only when every registered extension called /next
+    install_sigterm_handler()
+    return mode, extension

@@ -40,13 +40,16 @@ _SAME: object = object()
 class Invocation:
     """One running invocation: its span, the context token, and where its spans go."""
 
-    __slots__ = ("kind", "provider", "span", "token")
+    __slots__ = ("kind", "provider", "request_id", "span", "token")
 
-    def __init__(self, span: trace.Span, token: object, kind: SpanKind, provider: object) -> None:
+    def __init__(
+        self, span: trace.Span, token: object, kind: SpanKind, provider: object, request_id: str | None
+    ) -> None:
         self.span = span
         self.token = token
         self.kind = kind
         self.provider = provider
+        self.request_id = request_id
 
 
 @functools.lru_cache(maxsize=16)
@@ -159,7 +162,15 @@ def start_invocation(
     )
     # The parent context also carries baggage: keep it current inside the handler.
     token = context_api.attach(trace.set_span_in_context(span, parent))
-    return Invocation(span, token, kind if kind is not None else SpanKind.SERVER, provider)
+    request_id = getattr(lambda_context, "aws_request_id", None)
+    STATE.depth += 1
+    return Invocation(
+        span,
+        token,
+        kind if kind is not None else SpanKind.SERVER,
+        provider,
+        request_id if isinstance(request_id, str) else None,
+    )
 
 
 def status_code_of(response: object) -> int | None:
@@ -205,4 +216,7 @@ def finish_invocation(invocation: Invocation) -> None:
     except Exception:
         internal_error(_once, "detach", "could not restore the context of the invocation")
     invocation.span.end()
-    STATE.complete_invocation(invocation.provider)
+    STATE.depth -= 1
+    if STATE.depth <= 0:  # a nested traced_handler does not complete the invocation
+        STATE.depth = 0
+        STATE.complete_invocation(invocation.provider, invocation.request_id)

@@ -29,6 +29,7 @@ from lambda_otel_lite.semconv import attribute_names
 
 if TYPE_CHECKING:
     from lambda_otel_lite._config import Config
+    from lambda_otel_lite.extension import InternalExtension
     from lambda_otel_lite.semconv import AttributeNames
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class _State:
     ``reset()`` restores the state of a fresh process; the test suite calls it around every test.
     """
 
-    __slots__ = ("_config", "_names", "cold_start", "mode", "provider", "tracer")
+    __slots__ = ("_config", "_names", "cold_start", "depth", "extension", "mode", "provider", "tracer")
 
     def __init__(self) -> None:
         self.reset()
@@ -51,6 +52,9 @@ class _State:
         self.tracer: trace.Tracer | None = None
         self.mode: _config.ProcessorMode = _config.ProcessorMode.SYNC
         self.cold_start = True
+        self.depth = 0
+        """Invocation spans open right now: only the outermost one's end completes the invocation."""
+        self.extension: InternalExtension | None = None
         self._config: Config | None = None
         self._names: AttributeNames | None = None
 
@@ -80,16 +84,28 @@ class _State:
         self.cold_start = False
         return not self.config.provisioned_concurrency
 
-    def complete_invocation(self, provider: object) -> None:
+    def complete_invocation(self, provider: object, request_id: str | None) -> None:
         """Hand the invocation's spans to the processing mode, once the invocation span has ended."""
-        if self.mode is _config.ProcessorMode.SYNC:
-            _flush(provider if provider is not None else self.provider)
+        mode = self.mode
+        if mode is _config.ProcessorMode.FINALIZE:
+            return
+        if mode is _config.ProcessorMode.ASYNC:
+            extension = self.extension
+            if extension is not None and extension.handler_complete(request_id, provider):
+                return
+        flush_provider(provider if provider is not None else self.provider)
+
+    def fall_back_to_sync(self, extension: InternalExtension) -> None:
+        """The extension thread is gone: export inline from now on."""
+        if self.extension is extension:
+            self.mode = _config.ProcessorMode.SYNC
 
 
 STATE = _State()
 
 
-def _flush(provider: object) -> None:
+def flush_provider(provider: object) -> None:
+    """``force_flush`` *provider*; a failure is logged once, never raised."""
     flush = getattr(provider, "force_flush", None)
     if flush is None:
         return
@@ -252,6 +268,10 @@ def init_telemetry(
 def _start_mode(config: Config) -> _config.ProcessorMode:
     if config.mode is _config.ProcessorMode.SYNC:
         return config.mode
+    if STATE.extension is not None and STATE.extension.mode is config.mode:
+        # Registration is once per process; a second init_telemetry() keeps the extension running.
+        return config.mode
     from lambda_otel_lite import extension
 
-    return extension.start(config)
+    mode, STATE.extension = extension.start(config)
+    return mode
