@@ -49,6 +49,16 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python="3.12")
 def demo(session: nox.Session) -> None:
-    """Invoke the example handler with a sample API Gateway event and show its spans."""
+    """Run the decorated orders API in a local Lambda (async mode) and show its responses and spans."""
     _install(session)
-    session.run("python", "examples/quickstart/run_local.py", *session.posargs)
+    args = session.posargs or [
+        "examples/orders_api/orders.py:handler",
+        "--event",
+        "examples/orders_api/event.json",
+        "--mode",
+        "async",
+        "--times",
+        "2",
+        "--shutdown",
+    ]
+    session.run("lambda-otel-lite", "invoke", *args)

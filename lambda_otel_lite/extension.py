@@ -222,6 +222,8 @@ class InternalExtension:
         from lambda_otel_lite.telemetry import STATE, flush_provider
 
         self.alive = False
+        if STATE.extension is not self:  # replaced by a later init_telemetry(): nothing to hand over
+            return
         STATE.fall_back_to_sync(self)
         logger.warning(
             "The lambda-otel-lite extension thread failed (%s: %s); spans are exported in sync mode from now on",
@@ -264,6 +266,14 @@ class _SigtermHandler:
         # The runtime's poller thread (non-daemon) would keep the interpreter alive past the grace
         # period, so sys.exit() could end in SIGKILL; the telemetry is out, leave now.
         os._exit(0)
+
+
+def uninstall_sigterm_handler() -> None:
+    """Put back the SIGTERM handler that was there before :func:`install_sigterm_handler`. Tests only."""
+    current = signal.getsignal(signal.SIGTERM)
+    if isinstance(current, _SigtermHandler):
+        previous = current.previous
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def install_sigterm_handler() -> bool:

@@ -118,9 +118,14 @@ def flush_provider(provider: object) -> None:
 def _reset_for_tests() -> None:
     """Restore a fresh process's state, shutting the active provider down. Tests only."""
     provider = STATE.provider
+    had_extension = STATE.extension is not None
     STATE.reset()
     if provider is not None:
         provider.shutdown()
+    if had_extension:
+        from lambda_otel_lite.extension import uninstall_sigterm_handler
+
+        uninstall_sigterm_handler()
 
 
 class _DelegatingTracer(trace.Tracer):
@@ -183,9 +188,12 @@ def _install_global_provider() -> None:
 def _default_processors(config: Config) -> list[SpanProcessor]:
     from otlp_stdout_span_exporter import OTLPStdoutSpanExporter
 
+    from lambda_otel_lite._stdout import write_lines_whole
     from lambda_otel_lite.processor import LambdaSpanProcessor
 
-    return [LambdaSpanProcessor(OTLPStdoutSpanExporter(), max_queue_size=config.queue_size)]
+    exporter = OTLPStdoutSpanExporter()
+    write_lines_whole(exporter)
+    return [LambdaSpanProcessor(exporter, max_queue_size=config.queue_size)]
 
 
 def _check_processors(span_processors: object) -> list[SpanProcessor]:

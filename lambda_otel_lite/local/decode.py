@@ -134,12 +134,7 @@ def is_telemetry_line(line: str) -> bool:
     return MARKER in line
 
 
-def decode_line(line: str) -> list[DecodedSpan] | None:
-    """The spans of one output line; None if the line is not telemetry.
-
-    Raises:
-        TelemetryDecodeError: the line is telemetry but corrupt (bad JSON, base64, gzip or protobuf).
-    """
+def _request_of_line(line: str) -> ExportTraceServiceRequest | None:
     marker = line.find(MARKER)
     if marker < 0:
         return None
@@ -169,7 +164,45 @@ def decode_line(line: str) -> list[DecodedSpan] | None:
         request.ParseFromString(data)
     except DecodeError as exc:
         raise TelemetryDecodeError(f"payload is not an OTLP ExportTraceServiceRequest: {exc}") from exc
-    return decode_request(request)
+    return request
+
+
+def decode_line(line: str) -> list[DecodedSpan] | None:
+    """The spans of one output line; None if the line is not telemetry.
+
+    Raises:
+        TelemetryDecodeError: the line is telemetry but corrupt (bad JSON, base64, gzip or protobuf).
+    """
+    request = _request_of_line(line)
+    return None if request is None else decode_request(request)
+
+
+def otlp_json(line: str) -> dict[str, Any] | None:
+    """The OTLP/JSON form of one output line's payload (hex ids, as OTLP/HTTP JSON); None if not telemetry.
+
+    Raises:
+        TelemetryDecodeError: the line is telemetry but corrupt.
+    """
+    from google.protobuf import json_format
+
+    request = _request_of_line(line)
+    if request is None:
+        return None
+    document: dict[str, Any] = json_format.MessageToDict(request)
+    for resource_spans in document.get("resourceSpans", []):
+        for scope_spans in resource_spans.get("scopeSpans", []):
+            for span in scope_spans.get("spans", []):
+                _hex_ids(span)
+                for link in span.get("links", []):
+                    _hex_ids(link)
+    return document
+
+
+def _hex_ids(item: dict[str, Any]) -> None:
+    # protobuf's JSON mapping writes bytes as base64; OTLP/JSON wants ids as hex.
+    for key in ("traceId", "spanId", "parentSpanId"):
+        if key in item:
+            item[key] = base64.b64decode(item[key]).hex()
 
 
 def decode_lines(lines: Iterable[str]) -> tuple[list[DecodedSpan], list[tuple[int, str]]]:

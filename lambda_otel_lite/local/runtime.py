@@ -107,7 +107,10 @@ class _Streams:
 
     def __init__(self, runtime: LocalRuntime, process: subprocess.Popen[bytes]) -> None:
         self._runtime = runtime
-        self._lock = threading.Lock()
+        self._process = process
+        # The runtime's own (re-entrant) lock: lines are logged under the lock that orders the
+        # dispatch and completion entries, so a drain() from there cannot deadlock with this thread.
+        self._lock = runtime._condition
         assert process.stdout is not None
         assert process.stderr is not None
         self._fds = {process.stdout.fileno(): "stdout", process.stderr.fileno(): "stderr"}
@@ -162,8 +165,15 @@ class _Streams:
                 return
             self._read_available(0)
 
-    def join(self, timeout: float) -> None:
+    def close(self, timeout: float = 2.0) -> None:
+        """After the process ended: read what is left, then close the pipes."""
         self._thread.join(timeout)
+        self.drain()
+        with self._lock:
+            self._fds.clear()
+        for stream in (self._process.stdout, self._process.stderr):
+            if stream is not None:
+                stream.close()
 
 
 class LocalRuntime:
@@ -224,6 +234,20 @@ class LocalRuntime:
     def log(self, kind: str, **detail: Any) -> None:
         with self._condition:
             self.events.append(LogEntry(time.monotonic_ns(), kind, detail))
+            self._condition.notify_all()
+
+    def wait_for(self, kind: str, timeout: float = 10.0) -> LogEntry:
+        """The first logged entry of *kind*, waiting up to *timeout* seconds for it."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                for entry in self.events:
+                    if entry.kind == kind:
+                        return entry
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise LocalRuntimeError(f"no {kind!r} event within {timeout:g} s")
+                self._condition.wait(remaining)
 
     def stdout_lines(self) -> list[str]:
         """Every line the function wrote to stdout, in order."""
@@ -326,8 +350,6 @@ class LocalRuntime:
         if not self.initialised:
             code = self._process.poll()
             self._kill()
-            if self._streams is not None:
-                self._streams.join(1.0)
             reason = (
                 f"init error {json.dumps(self.init_error)}"
                 if self.init_error
@@ -356,6 +378,8 @@ class LocalRuntime:
         self._signal_group(signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(5)
+        if self._streams is not None:
+            self._streams.close()
         self.exit_code = self._process.returncode
         self.log("exit", code=self.exit_code)
 
@@ -439,6 +463,8 @@ class LocalRuntime:
     def _exited_during(self, invocation: Invocation) -> None:
         code = self._process_code()
         invocation.error = {"errorType": "Runtime.ExitError", "errorMessage": f"the runtime exited with {code}"}
+        if self._streams is not None:
+            self._streams.close()
         self.exit_code = code
         self.log("exit", code=code, number=invocation.number)
         invocation.done.set()
@@ -475,12 +501,17 @@ class LocalRuntime:
             self.events.append(LogEntry(time.monotonic_ns(), "freeze", {}))
         invocation.complete.set()
 
-    def shutdown(self) -> int | None:
-        """End the environment as Lambda does; return the function's exit code (negative: signal)."""
+    def shutdown(self, *, graceful: bool = True) -> int | None:
+        """End the environment as Lambda does; return the function's exit code (negative: signal).
+
+        With *graceful* false the function is killed without the SIGTERM of Lambda's shutdown.
+        """
         process = self._process
         if process is not None and process.poll() is None:
             self._thaw()
-            if self.extensions:
+            if not graceful:
+                self.log("sigkill", reason="stopped without the shutdown phase")
+            elif self.extensions:
                 self.log("sigterm", pid=process.pid)
                 with contextlib.suppress(ProcessLookupError):
                     process.send_signal(signal.SIGTERM)
@@ -494,10 +525,12 @@ class LocalRuntime:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(5)
             if self._streams is not None:
-                self._streams.join(2.0)
+                self._streams.close()
             self.exit_code = process.returncode
             self.log("exit", code=self.exit_code)
         elif process is not None:
+            if self._streams is not None:
+                self._streams.close()
             self.exit_code = process.returncode
         if self._server is not None:
             with self._condition:

@@ -1,0 +1,38 @@
+"""Whole-line stdout output for ``otlp-stdout-span-exporter``.
+
+The exporter's stdout output uses ``print(line)``: two writes, the record and then the newline.
+``awslambdaric`` flushes stdout after every write, so in async mode (export on the extension
+thread) anything another thread prints in between lands inside the record, and neither the record
+nor the other line can be parsed downstream. Writing the record and its newline in one ``write()``
+keeps each record on a line of its own. The exporter's pipe output is left as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from otlp_stdout_span_exporter.exporter import StdOutput
+
+from lambda_otel_lite._log import OnceLogger
+
+logger = logging.getLogger(__name__)
+_once = OnceLogger(logger)
+
+
+class WholeLineStdout(StdOutput):
+    """Writes each telemetry record and its newline with one ``sys.stdout.write``."""
+
+    def write_line(self, line: str) -> bool:
+        try:
+            sys.stdout.write(line + "\n")
+        except Exception as exc:
+            _once.warning("stdout-write", "writing a telemetry line to stdout failed: %s", exc)
+            return False
+        return True
+
+
+def write_lines_whole(exporter: object) -> None:
+    """Give *exporter* whole-line stdout output, if it writes to stdout with the stock output."""
+    if type(getattr(exporter, "_output", None)) is StdOutput:
+        exporter._output = WholeLineStdout()  # type: ignore[attr-defined]
