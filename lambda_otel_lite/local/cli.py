@@ -137,11 +137,6 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.times < 1:
         raise UsageError(f"--times must be at least 1, got {args.times}")
-    text = _read_text(args.event, "event file")
-    try:
-        event = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"the event file {args.event!r} is not JSON: {exc}") from exc
     env = _parse_env(args.env)
     if args.mode:
         env["LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"] = args.mode
@@ -149,6 +144,11 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         runtime = LocalRuntime(args.handler, env=env, timeout=args.timeout, freeze=not args.no_freeze)
     except LocalRuntimeError as exc:
         raise UsageError(str(exc)) from exc
+    text = _read_text(args.event, "event file")
+    try:
+        event = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"the event file {args.event!r} is not JSON: {exc}") from exc
 
     mode = env.get("LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE") or "sync"
     print(f"lambda-otel-lite: starting {runtime.handler} ({mode} mode) under awslambdaric", file=err)

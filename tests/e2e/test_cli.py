@@ -1,0 +1,122 @@
+"""The lambda-otel-lite command: invoke each example, decode a captured CloudWatch log."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lambda_otel_lite.local.cli import main
+from lambda_otel_lite.local.decode import decode_lines, is_telemetry_line
+from lambda_otel_lite.local.tree import render_tree
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = {
+    "quickstart": ("examples/quickstart/handler.py:handler", "GET /orders/{id}  SERVER"),
+    "orders_api": ("examples/orders_api/orders.py:handler", "GET /orders/{id}  SERVER"),
+    "sqs_batch": ("examples/sqs_batch/batch.py:handler", "orders-queue process  CONSUMER"),
+}
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_invoke_prints_the_response_and_a_span_tree_for_each_example(example: str) -> None:
+    handler, root_line = EXAMPLES[example]
+    code, out, err = run(
+        "invoke", str(ROOT / handler), "--event", str(ROOT / "examples" / example / "event.json"), "--mode", "async"
+    )
+    assert code == 0, err
+    assert "Invocation 1 (" in out
+    assert "  response: {" in out
+    assert "extensions ran " in out
+    assert root_line in out
+    assert "async mode" in err
+
+
+def test_decode_turns_a_captured_cloudwatch_log_into_the_same_tree(tmp_path: Path) -> None:
+    handler, _ = EXAMPLES["orders_api"]
+    event = str(ROOT / "examples/orders_api/event.json")
+    code, raw, _ = run("invoke", str(ROOT / handler), "--event", event, "--times", "2", "--raw")
+    assert code == 0
+    telemetry = [line for line in raw.splitlines() if is_telemetry_line(line)]
+    assert len(telemetry) == 2
+    spans, _ = decode_lines(telemetry)
+    log = [
+        "START RequestId: 8f5e Version: $LATEST",
+        f"2026-11-25T19:00:00.123Z\t8f5e\tINFO\t{telemetry[0]}",
+        "some application log line",
+        '2026-11-25T19:00:00.200Z\t8f5e\tINFO\t{"__otel_otlp_stdout": "0.16.0", "payload": "!!not base64!!"}',
+        f"2026-11-25T19:00:01.456Z\t9a1c\tINFO\t{telemetry[1]}",
+        "END RequestId: 9a1c",
+    ]
+    path = tmp_path / "captured.log"
+    path.write_text("\n".join(log) + "\n")
+    code, out, err = run("decode", str(path))
+    assert code == 1  # one corrupt telemetry line
+    assert out.strip() == render_tree(spans)
+    assert err.splitlines() == [
+        "lambda-otel-lite decode: line 4: payload is not valid base64: Only base64 data is allowed"
+    ]
+
+
+def test_decode_json_prints_otlp_json_with_hex_ids(tmp_path: Path) -> None:
+    handler, _ = EXAMPLES["orders_api"]
+    event = str(ROOT / "examples/orders_api/event.json")
+    _, raw, _ = run("invoke", str(ROOT / handler), "--event", event, "--raw")
+    path = tmp_path / "out.log"
+    path.write_text(raw)
+    code, out, _ = run("decode", "--json", str(path))
+    assert code == 0
+    import json
+
+    (document,) = [json.loads(line) for line in out.splitlines()]
+    spans = document["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    assert {span["traceId"] for span in spans} == {"0af7651916cd43dd8448eb211c80319c"}
+    assert any(span.get("parentSpanId") == "b7ad6b7169203331" for span in spans)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["invoke", "nowhere.py:handler", "--event", "x.json"], "is not a Python file"),
+        (["invoke", "app.handler", "--event", "/no/such/event.json"], "cannot read the event file"),
+        (["invoke", "app.handler", "--event", "-", "--env", "NOEQUALS"], None),
+        (["decode", "/no/such/log"], "cannot read the log file '/no/such/log'"),
+    ],
+)
+def test_usage_errors_exit_2_and_say_what_is_wrong(
+    argv: list[str], message: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("{}"))
+    code, out, err = run(*argv)
+    assert code == 2
+    assert out == ""
+    assert message is None or message in err
+    if message is None:
+        assert "--env 'NOEQUALS': expected K=V" in err
+
+
+def test_a_handler_that_fails_to_import_exits_1_with_the_init_error(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("raise ImportError('missing dependency: orders_db')\n")
+    (tmp_path / "event.json").write_text("{}")
+    code, _, err = run("invoke", f"{tmp_path / 'broken.py'}:handler", "--event", str(tmp_path / "event.json"))
+    assert code == 1
+    assert "failed to initialise: init error" in err
+    assert "missing dependency: orders_db" in err
+
+
+def test_the_console_script_has_help_for_each_command() -> None:
+    for command in ([], ["invoke"], ["decode"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "lambda_otel_lite", *command, "--help"], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0
+        assert "usage: lambda-otel-lite" in result.stdout
