@@ -62,3 +62,38 @@ def demo(session: nox.Session) -> None:
         "--shutdown",
     ]
     session.run("lambda-otel-lite", "invoke", *args)
+
+
+@nox.session(python="3.12", default=False)
+def conformance(session: nox.Session) -> None:
+    """The processing modes under AWS's Runtime Interface Emulator (from the aws-sam-cli wheel). Not in CI."""
+    import platform
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    arch = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower())
+    if not sys.platform.startswith("linux") or arch is None:
+        session.skip(f"the emulator is a Linux x86_64/arm64 binary; this is {sys.platform} {platform.machine()}")
+    _install(session, "test")
+    cache = Path(".nox") / "rie"
+    binary = cache / f"aws-lambda-rie-{arch}"
+    if not binary.exists():
+        session.install("pip")
+        wheels = cache / "wheels"
+        try:
+            session.run(
+                "python", "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(wheels), "aws-sam-cli"
+            )
+        except nox.command.CommandFailed:
+            session.skip("could not download the aws-sam-cli wheel that ships the emulator (no package registry?)")
+        member = f"samcli/local/rapid/aws-lambda-rie-{arch}"
+        for wheel in sorted(wheels.glob("aws_sam_cli-*.whl")):
+            with zipfile.ZipFile(wheel) as archive:
+                if member in archive.namelist():
+                    binary.write_bytes(archive.read(member))
+                    break
+        else:
+            session.skip(f"no aws-sam-cli wheel in {wheels} ships {member}")
+        binary.chmod(0o755)
+    session.run("pytest", "tests/conformance", *session.posargs, env={"LAMBDA_OTEL_LITE_RIE": str(binary.resolve())})

@@ -278,7 +278,9 @@ class LocalRuntime:
         if self._server is None:
             self._server = _Server(("127.0.0.1", 0), _handler_class(self))
             self._server.daemon_threads = True
-            threading.Thread(target=self._server.serve_forever, name="local-lambda-api", daemon=True).start()
+            threading.Thread(
+                target=self._server.serve_forever, args=(0.05,), name="local-lambda-api", daemon=True
+            ).start()
             self.log("server", address=self.address)
         self._spawn()
 
