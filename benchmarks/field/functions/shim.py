@@ -1,0 +1,28 @@
+"""The entry point of every benchmark function: imports the subject named by BENCH_SUBJECT, calls
+its handler, and reports the handler's own time, the return stamp and the peak RSS in the response.
+
+CLOCK_MONOTONIC is one clock for every process of the machine, so the local runtime can compare
+``returned_ns`` with the arrival of the response POST.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import resource
+import time
+from typing import Any
+
+_subject = importlib.import_module(os.environ["BENCH_SUBJECT"])
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    started = time.perf_counter_ns()
+    response = _subject.handler(event, context)
+    elapsed = time.perf_counter_ns() - started
+    return {
+        "response": response,
+        "handler_ns": elapsed,
+        "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "returned_ns": time.monotonic_ns(),
+    }
