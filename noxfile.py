@@ -97,3 +97,11 @@ def conformance(session: nox.Session) -> None:
             session.skip(f"no aws-sam-cli wheel in {wheels} ships {member}")
         binary.chmod(0o755)
     session.run("pytest", "tests/conformance", *session.posargs, env={"LAMBDA_OTEL_LITE_RIE": str(binary.resolve())})
+
+
+@nox.session(python="3.12", default=False)
+def bench(session: nox.Session) -> None:
+    """The field benchmark (benchmarks/field/run.py; arguments after --, e.g. -- --quick). Not in CI."""
+    _install(session)
+    session.install("uv")
+    session.run("python", "benchmarks/field/run.py", *session.posargs)

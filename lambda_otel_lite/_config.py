@@ -158,6 +158,8 @@ class Config:
     queue_size: int = DEFAULT_QUEUE_SIZE
     semconv: SemconvMode = SemconvMode.LEGACY
     provisioned_concurrency: bool = False
+    on_demand: bool = True
+    """Initialised for an invocation that waits (not provisioned concurrency or SnapStart)."""
     runtime_api: str | None = None
     execution_env: str | None = None
 
@@ -218,6 +220,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         queue_size=parse_queue_size(env.get(QUEUE_SIZE.name)),
         semconv=parse_semconv(env.get(SEMCONV_OPT_IN.name)),
         provisioned_concurrency=env.get(INITIALIZATION_TYPE.name) == "provisioned-concurrency",
+        on_demand=env.get(INITIALIZATION_TYPE.name, "on-demand") in ("on-demand", ""),
         runtime_api=env.get(RUNTIME_API.name) or None,
         execution_env=env.get(EXECUTION_ENV.name) or None,
     )

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from otlp_stdout_span_exporter.exporter import StdOutput
 
 from lambda_otel_lite._log import OnceLogger
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
@@ -36,3 +40,12 @@ def write_lines_whole(exporter: object) -> None:
     """Give *exporter* whole-line stdout output, if it writes to stdout with the stock output."""
     if type(getattr(exporter, "_output", None)) is StdOutput:
         exporter._output = WholeLineStdout()  # type: ignore[attr-defined]
+
+
+def build_default_exporter() -> SpanExporter:
+    """The default exporter: ``OTLPStdoutSpanExporter`` writing whole lines to stdout."""
+    from otlp_stdout_span_exporter import OTLPStdoutSpanExporter
+
+    exporter = OTLPStdoutSpanExporter()
+    write_lines_whole(exporter)
+    return exporter

@@ -43,7 +43,7 @@ import socket
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lambda_otel_lite import _config
 from lambda_otel_lite._log import OnceLogger
@@ -73,8 +73,42 @@ class ExtensionApiError(Exception):
     """The Extensions API answered with an unexpected status, or could not be reached."""
 
 
+_MAX_LINE = 65536
+
+
+def _read_response(reader: BinaryIO) -> tuple[int, dict[str, str], bytes]:
+    """Parse an HTTP/1.x response: status, headers (names lower-cased) and the whole body."""
+    status_line = reader.readline(_MAX_LINE + 1)
+    parts = status_line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+        raise ValueError(f"not an HTTP response: {status_line[:100]!r}")
+    headers: dict[str, str] = {}
+    while True:
+        line = reader.readline(_MAX_LINE + 1)
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, separator, value = line.decode("latin-1").partition(":")
+        if not separator:
+            raise ValueError(f"malformed header line: {line[:100]!r}")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        chunks: list[bytes] = []
+        while size := int(reader.readline(_MAX_LINE + 1).split(b";", 1)[0].strip() or b"0", 16):
+            chunks.append(reader.read(size))
+            reader.readline(_MAX_LINE + 1)  # the CRLF after each chunk
+        body = b"".join(chunks)
+    elif "content-length" in headers:
+        length = int(headers["content-length"])
+        body = reader.read(length)
+        if len(body) != length:
+            raise ValueError(f"the connection closed after {len(body)} of {length} body bytes")
+    else:
+        body = reader.read()  # the server closes the connection after the body
+    return int(parts[1]), headers, body
+
+
 class ExtensionClient:
-    """A minimal client of the Lambda Extensions API (``http.client``, one connection per call)."""
+    """A minimal client of the Lambda Extensions API (HTTP/1.1 over a socket, one connection per call)."""
 
     def __init__(self, address: str) -> None:
         host, _, port = address.rpartition(":")
@@ -93,30 +127,38 @@ class ExtensionClient:
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
-        import http.client
+        """One HTTP/1.1 exchange on a fresh connection; returns status, lower-cased headers, body.
 
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        Plain sockets rather than ``http.client``, whose import (with ``ssl`` and ``email``) would
+        add tens of milliseconds to every cold start in async and finalize modes.
+        """
+        payload = b"" if body is None else json.dumps(body).encode()
+        headers = {
+            "Host": f"{self.host}:{self.port}",
+            "Connection": "close",
+            "Content-Type": "application/json",
+            "Content-Length": str(len(payload)),
+            **(extra_headers or {}),
+        }
+        if self.identifier:
+            headers[IDENTIFIER_HEADER] = self.identifier
+        else:
+            headers["Lambda-Extension-Name"] = EXTENSION_NAME
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode("latin-1") + payload
         try:
-            headers = {"Content-Type": "application/json", **(extra_headers or {})}
-            if self.identifier:
-                headers[IDENTIFIER_HEADER] = self.identifier
-            else:
-                headers["Lambda-Extension-Name"] = EXTENSION_NAME
-            payload = None if body is None else json.dumps(body).encode()
-            connection.connect()
-            if connection.sock is not None:  # no Nagle delay on these small request/response pairs
-                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            connection.request(method, path, payload, headers)
-            response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        except OSError as exc:
+            with socket.create_connection((self.host, self.port), timeout=timeout) as connection:
+                # no Nagle delay on these small request/response pairs
+                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                connection.sendall(request)
+                with connection.makefile("rb") as reader:
+                    return _read_response(reader)
+        except (OSError, ValueError) as exc:
             raise ExtensionApiError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
-        finally:
-            connection.close()
 
     def register(self, events: list[str]) -> str:
         status, headers, body = self._call("POST", REGISTER_PATH, {"events": events}, timeout=REGISTER_TIMEOUT_SECONDS)
-        identifier = headers.get(IDENTIFIER_HEADER) or headers.get(IDENTIFIER_HEADER.lower())
+        identifier = headers.get(IDENTIFIER_HEADER.lower())
         if status != 200 or not identifier:
             raise ExtensionApiError(f"register answered {status}: {body[:300].decode(errors='replace')}")
         self.identifier = identifier

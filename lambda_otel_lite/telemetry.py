@@ -28,6 +28,8 @@ from lambda_otel_lite.exceptions import ConfigurationError
 from lambda_otel_lite.semconv import attribute_names
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
     from lambda_otel_lite._config import Config
     from lambda_otel_lite.extension import InternalExtension
     from lambda_otel_lite.semconv import AttributeNames
@@ -186,13 +188,17 @@ def _install_global_provider() -> None:
 
 
 def _default_processors(config: Config) -> list[SpanProcessor]:
-    from otlp_stdout_span_exporter import OTLPStdoutSpanExporter
-
-    from lambda_otel_lite._stdout import write_lines_whole
     from lambda_otel_lite.processor import LambdaSpanProcessor
 
-    exporter = OTLPStdoutSpanExporter()
-    write_lines_whole(exporter)
+    exporter: SpanExporter
+    if config.mode is _config.ProcessorMode.ASYNC and config.on_demand:
+        from lambda_otel_lite._exporter import DeferredExporter
+
+        exporter = DeferredExporter()  # built on the extension thread, after the first response
+    else:
+        from lambda_otel_lite._stdout import build_default_exporter
+
+        exporter = build_default_exporter()
     return [LambdaSpanProcessor(exporter, max_queue_size=config.queue_size)]
 
 

@@ -109,7 +109,7 @@ def _uv() -> list[str]:
 
 
 def venv_python(root: Path, name: str) -> Path:
-    return root / name / "bin" / "python"
+    return root.absolute() / name / "bin" / "python"
 
 
 def build_venvs(root: Path) -> dict[str, dict[str, str]]:

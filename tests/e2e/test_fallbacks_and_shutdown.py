@@ -58,7 +58,7 @@ def test_sigterm_flushes_queued_spans_and_exits_0_within_the_grace_period(mode: 
     after, errors = decode_lines(local.stdout_lines())
     kinds = [entry.kind for entry in local.events]
     assert errors == []
-    assert code == 0, [(entry.kind, entry.time_ns // 1_000_000, entry.detail) for entry in local.events[-6:]]
+    assert code == 0, [(entry.kind, entry.time_ns // 1_000_000, entry.detail) for entry in local.events[-8:]]
     assert "sigterm" in kinds
     assert "sigkill" not in kinds  # out within the 500 ms grace period
     # the init span and, per invocation, the invocation span and its child: each exported once

@@ -20,3 +20,27 @@ def test_import_and_sync_init_import_no_pydantic_http_client_or_ssl() -> None:
     modules = imported_modules("import lambda_otel_lite; lambda_otel_lite.init_telemetry('t')")
     assert "lambda_otel_lite" in modules
     assert sorted(m for m in modules if m.split(".")[0] in FORBIDDEN or m in FORBIDDEN) == []
+
+
+# The package's own modules that `import lambda_otel_lite` plus a sync-mode init_telemetry() load:
+# the extension, the event models, the local runtime and the testing helpers stay out.
+SYNC_PACKAGE_MODULES = [
+    "lambda_otel_lite",
+    "lambda_otel_lite._config",
+    "lambda_otel_lite._log",
+    "lambda_otel_lite._stdout",
+    "lambda_otel_lite.exceptions",
+    "lambda_otel_lite.handler",
+    "lambda_otel_lite.invocation",
+    "lambda_otel_lite.processor",
+    "lambda_otel_lite.propagation",
+    "lambda_otel_lite.resource",
+    "lambda_otel_lite.semconv",
+    "lambda_otel_lite.sources",
+    "lambda_otel_lite.telemetry",
+]
+
+
+def test_sync_init_loads_exactly_the_pinned_package_modules() -> None:
+    modules = imported_modules("import lambda_otel_lite; lambda_otel_lite.init_telemetry('t')")
+    assert sorted(m for m in modules if m.split(".")[0] == "lambda_otel_lite") == SYNC_PACKAGE_MODULES

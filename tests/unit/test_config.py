@@ -56,6 +56,15 @@ def test_semconv_opt_in(value: str | None, mode: SemconvMode) -> None:
     assert load_config(env).semconv is mode
 
 
+@pytest.mark.parametrize(
+    ("initialization_type", "on_demand"),
+    [(None, True), ("on-demand", True), ("", True), ("provisioned-concurrency", False), ("snap-start", False)],
+)
+def test_on_demand_means_a_caller_waits_for_the_init(initialization_type: str | None, on_demand: bool) -> None:
+    env = {} if initialization_type is None else {"AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type}
+    assert load_config(env).on_demand is on_demand
+
+
 def test_provisioned_concurrency_is_detected() -> None:
     assert load_config({"AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"}).provisioned_concurrency
     assert not load_config({"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand"}).provisioned_concurrency
