@@ -18,12 +18,12 @@ the user's processors (``BatchSpanProcessor``) export on their own schedule.
 
 SIGTERM (async and finalize): flush every processor within Lambda's grace period (500 ms with only
 internal extensions), shut the provider down, then call the handler that was installed before, or
-exit with status 0. The Python handler can only run while the main thread executes Python code:
-``awslambdaric`` waits for the next event on a worker thread (leaving the main thread free) only
-when ``AWS_EXECUTION_ENV`` names a python3.12+ managed runtime. Elsewhere (container images and
-custom runtimes that do not set it) the handler does not run before Lambda's SIGKILL: async mode
-loses nothing (each invocation was flushed before ``/next``), finalize mode loses what the user's
-processors still hold.
+exit with status 0. Python runs signal handlers only on the main thread while it executes Python
+code, and ``awslambdaric`` keeps the main thread in native code or on a lock while it waits for the
+next event; the kernel may also deliver SIGTERM to another thread. So the flush is also driven from
+the interpreter's signal wake-up fd, by a named daemon thread: it runs whatever the main thread is
+doing, with or without a managed ``AWS_EXECUTION_ENV``. Only when something else (an asyncio loop,
+say) already owns the wake-up fd does the flush depend on the main thread running the handler.
 
 Failures never reach the handler and lose no span: no ``AWS_LAMBDA_RUNTIME_API``, a refused
 registration or an unreachable API give sync mode with one warning; an extension thread that fails
@@ -58,6 +58,7 @@ _once = OnceLogger(logger)
 
 EXTENSION_NAME = "lambda-otel-lite-internal"
 THREAD_NAME = "lambda-otel-lite-extension"
+SIGTERM_THREAD_NAME = "lambda-otel-lite-sigterm"
 API_VERSION = "2020-01-01"
 REGISTER_PATH = f"/{API_VERSION}/extension/register"
 NEXT_PATH = f"/{API_VERSION}/extension/event/next"
@@ -277,31 +278,52 @@ class InternalExtension:
 
 
 class _SigtermHandler:
-    """Flush and shut down on SIGTERM, then chain to the previous handler or exit 0."""
+    """Flush and shut down on SIGTERM, then chain to the previous handler or exit 0.
+
+    Python runs signal handlers on the main thread only, and only while it executes Python code.
+    The kernel may deliver SIGTERM to any thread of the process (it picks another one when the main
+    thread has a signal pending, e.g. the SIGCONT of the thaw that precedes Lambda's shutdown), and
+    then a main thread blocked on a lock, such as ``awslambdaric`` joining its ``/next`` poller,
+    never runs the handler. So the handler also sets the interpreter's signal wake-up fd: a named
+    daemon thread reads it and flushes, whatever thread the signal reached and whatever the main
+    thread is blocked in (this also covers ``awslambdaric`` without a managed ``AWS_EXECUTION_ENV``,
+    whose main thread sits in native code). The flush runs once, on whichever side gets there first.
+    """
 
     def __init__(self, previous: Any) -> None:
         self.previous = previous
+        self._lock = threading.Lock()
+        self._flushed = False
+        self._pipe: tuple[int, int] | None = None
 
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
+    def flush_once(self) -> None:
         from lambda_otel_lite.telemetry import STATE
 
-        started = time.monotonic()
-        provider = STATE.provider
-        if provider is not None:
-            try:
-                provider.force_flush(SIGTERM_BUDGET_MILLIS)
-            except Exception:
-                logger.warning("SIGTERM: flushing the tracer provider failed", exc_info=True)
-            remaining = SIGTERM_BUDGET_MILLIS / 1000 - (time.monotonic() - started)
-            # shutdown() may join processor threads without a timeout: bound it.
-            closer = threading.Thread(target=provider.shutdown, name="lambda-otel-lite-shutdown", daemon=True)
-            closer.start()
-            closer.join(max(remaining, 0.0))
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                logger.debug("could not flush %r", stream)
+        with self._lock:
+            if self._flushed:
+                return
+            self._flushed = True
+            started = time.monotonic()
+            provider = STATE.provider
+            if provider is not None:
+                try:
+                    provider.force_flush(SIGTERM_BUDGET_MILLIS)
+                except Exception:
+                    logger.warning("SIGTERM: flushing the tracer provider failed", exc_info=True)
+                remaining = SIGTERM_BUDGET_MILLIS / 1000 - (time.monotonic() - started)
+                # shutdown() may join processor threads without a timeout: bound it.
+                closer = threading.Thread(target=provider.shutdown, name="lambda-otel-lite-shutdown", daemon=True)
+                closer.start()
+                closer.join(max(remaining, 0.0))
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    logger.debug("could not flush %r", stream)
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        """The Python-level handler, on the main thread."""
+        self.flush_once()
         if callable(self.previous):
             self.previous(signum, frame)
             return
@@ -309,11 +331,47 @@ class _SigtermHandler:
         # period, so sys.exit() could end in SIGKILL; the telemetry is out, leave now.
         os._exit(0)
 
+    def watch(self) -> bool:
+        """Start the wake-up fd reader; False when something else already owns the wake-up fd."""
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+        if previous_fd != -1:  # someone else's (e.g. an asyncio loop): leave it to them
+            signal.set_wakeup_fd(previous_fd)
+            os.close(read_end)
+            os.close(write_end)
+            return False
+        self._pipe = (read_end, write_end)
+        threading.Thread(target=self._watch, args=(read_end,), name=SIGTERM_THREAD_NAME, daemon=True).start()
+        return True
+
+    def _watch(self, read_end: int) -> None:
+        try:
+            while data := os.read(read_end, 64):  # empty: the write end was closed by unwatch()
+                if signal.SIGTERM in data:
+                    self.flush_once()
+                    if not callable(self.previous):
+                        os._exit(0)
+                    # A previous handler can only run on the main thread, which Python will call
+                    # when the main thread next runs Python code; the telemetry is out meanwhile.
+        except OSError:
+            logger.debug("the SIGTERM wake-up pipe failed", exc_info=True)
+        finally:
+            os.close(read_end)
+
+    def unwatch(self) -> None:
+        if self._pipe is not None:
+            if signal.set_wakeup_fd(-1) not in (-1, self._pipe[1]):
+                logger.debug("the signal wake-up fd had been replaced")
+            os.close(self._pipe[1])
+            self._pipe = None
+
 
 def uninstall_sigterm_handler() -> None:
     """Put back the SIGTERM handler that was there before :func:`install_sigterm_handler`. Tests only."""
     current = signal.getsignal(signal.SIGTERM)
     if isinstance(current, _SigtermHandler):
+        current.unwatch()
         previous = current.previous
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
@@ -323,8 +381,9 @@ def install_sigterm_handler() -> bool:
     current = signal.getsignal(signal.SIGTERM)
     if isinstance(current, _SigtermHandler):
         return True
+    handler = _SigtermHandler(current)
     try:
-        signal.signal(signal.SIGTERM, _SigtermHandler(current))
+        signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread
         _once.warning(
             "sigterm-thread",
@@ -332,6 +391,8 @@ def install_sigterm_handler() -> bool:
             "queued at shutdown may be lost",
         )
         return False
+    if not handler.watch():
+        logger.debug("the signal wake-up fd is in use; SIGTERM is handled on the main thread only")
     return True
 
 

@@ -54,3 +54,10 @@ def shape(span: DecodedSpan, spans: list[DecodedSpan] | None = None) -> dict[str
         "links": [(link.trace_id, link.span_id) for link in span.links],
         "events": [event.name for event in span.events],
     }
+
+
+def decode_stdout(text: str) -> list[DecodedSpan]:
+    """The spans in a captured stdout; any corrupt telemetry line fails the test."""
+    spans, errors = decode_lines(text.splitlines())
+    assert errors == []
+    return spans

@@ -10,6 +10,8 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+import pytest
+
 from lambda_otel_lite.local.decode import DecodedSpan, decode_line
 from tests.conformance.rie import Emulator
 
@@ -94,8 +96,11 @@ def test_sync_mode_exports_before_the_invocation_ends() -> None:
     assert not any("lambda-otel-lite-internal" in line for line in rie.lines)  # sync registers nothing
 
 
-def test_finalize_mode_flushes_on_rie_shutdown_before_the_runtime_is_killed() -> None:
-    with Emulator("batching", {"LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE": "finalize", **MANAGED}) as rie:
+@pytest.mark.parametrize("managed", [True, False], ids=["managed-runtime", "container-image"])
+def test_finalize_mode_flushes_on_rie_shutdown_before_the_runtime_is_killed(managed: bool) -> None:
+    """Without a managed AWS_EXECUTION_ENV the main thread sits in native code: the wake-up fd thread flushes."""
+    env = {"LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE": "finalize", **(MANAGED if managed else {})}
+    with Emulator("batching", env) as rie:
         rie.invoke({})
         rie.invoke({})
         _, before = read_output(list(rie.lines))
