@@ -296,12 +296,13 @@ class _SigtermHandler:
         self._flushed = False
         self._pipe: tuple[int, int] | None = None
 
-    def flush_once(self) -> None:
+    def flush_once(self) -> bool:
+        """Flush and shut the provider down; True for the one call that did it (and may exit)."""
         from lambda_otel_lite.telemetry import STATE
 
-        with self._lock:
+        with self._lock:  # a second caller waits here until the flush is over
             if self._flushed:
-                return
+                return False
             self._flushed = True
             started = time.monotonic()
             provider = STATE.provider
@@ -320,16 +321,18 @@ class _SigtermHandler:
                     stream.flush()
                 except Exception:
                     logger.debug("could not flush %r", stream)
+            return True
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         """The Python-level handler, on the main thread."""
-        self.flush_once()
+        flushed_here = self.flush_once()
         if callable(self.previous):
             self.previous(signum, frame)
-            return
-        # The runtime's poller thread (non-daemon) would keep the interpreter alive past the grace
-        # period, so sys.exit() could end in SIGKILL; the telemetry is out, leave now.
-        os._exit(0)
+        elif flushed_here:
+            # The runtime's poller thread (non-daemon) would keep the interpreter alive past the
+            # grace period, so sys.exit() could end in SIGKILL; the telemetry is out, leave now.
+            os._exit(0)
+        # else the wake-up fd thread flushed, and it ends the process: one exit, from one thread
 
     def watch(self) -> bool:
         """Start the wake-up fd reader; False when something else already owns the wake-up fd."""
@@ -348,12 +351,10 @@ class _SigtermHandler:
     def _watch(self, read_end: int) -> None:
         try:
             while data := os.read(read_end, 64):  # empty: the write end was closed by unwatch()
-                if signal.SIGTERM in data:
-                    self.flush_once()
-                    if not callable(self.previous):
-                        os._exit(0)
-                    # A previous handler can only run on the main thread, which Python will call
-                    # when the main thread next runs Python code; the telemetry is out meanwhile.
+                # With a previous handler, the process ends as that handler decides: Python calls it
+                # on the main thread when the main thread next runs Python code.
+                if signal.SIGTERM in data and self.flush_once() and not callable(self.previous):
+                    os._exit(0)
         except OSError:
             logger.debug("the SIGTERM wake-up pipe failed", exc_info=True)
         finally:
