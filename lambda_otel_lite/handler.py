@@ -371,6 +371,8 @@ def _decorate[**P, R](
             "(handler(event, context)); this function has no positional parameter"
         )
     model = _event_model(func, parameters[0])
+    if model is not None:
+        model.model_rebuild()  # type: ignore[attr-defined]  # build the deferred validator now, in the init phase
     event_type: type = model if model is not None else dict
     source = BY_KEY.get(getattr(model, "source_key", ""), None) if model is not None else None
     if tracer is None and STATE.tracer is None:

@@ -50,6 +50,30 @@ def parse_resource_attributes(value: str) -> dict[str, str]:
     return attributes
 
 
+class LambdaResource(Resource):
+    """A :class:`Resource` that computes its hash once.
+
+    The OTLP encoder groups spans by resource and so hashes the resource once per span, and
+    ``Resource.__hash__`` serialises every attribute to JSON each time: with the attributes of a
+    Lambda environment that is about a tenth of the export cost at 100 spans. A resource is
+    immutable (its attributes are frozen at construction), so its hash never changes.
+    """
+
+    _hash: int | None = None
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = super().__hash__()
+        return self._hash
+
+    @classmethod
+    def of(cls, resource: Resource) -> Resource:
+        """*resource* itself if it is a subclass of ours or of anyone's; else an equal LambdaResource."""
+        if type(resource) is not Resource:
+            return resource
+        return cls(resource.attributes, resource.schema_url)
+
+
 def get_lambda_resource(environ: Mapping[str, str] | None = None) -> Resource:
     """Detect the Lambda execution environment as an OpenTelemetry resource.
 
@@ -97,4 +121,4 @@ def get_lambda_resource(environ: Mapping[str, str] | None = None) -> Resource:
     service_name = env.get(_config.SERVICE_NAME.name)
     if service_name:
         attributes["service.name"] = service_name
-    return Resource(attributes)
+    return LambdaResource(attributes)

@@ -260,7 +260,9 @@ def init_telemetry(
         from lambda_otel_lite.resource import get_lambda_resource
 
         resource = get_lambda_resource()
-    provider = TracerProvider(resource=resource)
+    from lambda_otel_lite.resource import LambdaResource
+
+    provider = TracerProvider(resource=LambdaResource.of(resource))
     for processor in processors:
         provider.add_span_processor(processor)
 

@@ -227,10 +227,12 @@ def warm(local: LocalRuntime, samples: Samples, children: int, warmup: int, coun
         samples.spans_made[children] += count * (children + 1)
 
 
-def measure(venvs: Path, rounds: int, warm_count: int, cold_extra: int, rng: random.Random) -> dict[str, Samples]:
-    results = {subject.name: Samples() for subject in SUBJECTS}
+def measure(
+    subjects: list[Subject], venvs: Path, rounds: int, warm_count: int, cold_extra: int, rng: random.Random
+) -> dict[str, Samples]:
+    results = {subject.name: Samples() for subject in subjects}
     for round_number in range(rounds):
-        order = rng.sample(SUBJECTS, len(SUBJECTS))
+        order = rng.sample(subjects, len(subjects))
         for subject in order:
             print(f"round {round_number + 1}/{rounds}: {subject.name}", file=sys.stderr, flush=True)
             local = runtime_for(subject, venvs)
@@ -241,7 +243,7 @@ def measure(venvs: Path, rounds: int, warm_count: int, cold_extra: int, rng: ran
                     warm(local, results[subject.name], children, 20, warm_count, decode=traced and round_number == 0)
             finally:
                 local.shutdown()
-    cold_order = [subject for subject in SUBJECTS for _ in range(cold_extra)]
+    cold_order = [subject for subject in subjects for _ in range(cold_extra)]
     rng.shuffle(cold_order)
     for index, subject in enumerate(cold_order):
         print(f"cold start {index + 1}/{len(cold_order)}: {subject.name}", file=sys.stderr, flush=True)
@@ -308,7 +310,7 @@ def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for name, row in summary.items():
-        base = summary[subjects[name].baseline]
+        base = summary.get(subjects[name].baseline, row)
         cold = row["cold_start_ms_p50"]
         lines.append(
             f"| {name} | {cold:.0f} | {_ratio(cold, bare['cold_start_ms_p50'])} | "
@@ -323,7 +325,7 @@ def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for name, row in summary.items():
-        base = summary[subjects[name].baseline]
+        base = summary.get(subjects[name].baseline, row)
         for n in NS:
             warm_row = row["warm"][str(n)]
             value = warm_row["handler_us_p50"]
@@ -358,7 +360,7 @@ def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
         if name == "bare handler":
             continue
         warm_row = row["warm"]["100"]
-        base = summary[subjects[name].baseline]["warm"]["100"]
+        base = summary.get(subjects[name].baseline, row)["warm"]["100"]
         per_span = warm_row["bytes_per_span"]
         shown = f"{per_span:.1f}" if per_span else "-"
         lines.append(
@@ -375,6 +377,11 @@ def main() -> None:
     parser.add_argument("--cold", type=int, default=8, help="extra cold starts per subject")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 round, 30 warm, 1 extra cold start")
     parser.add_argument("--seed", type=int, default=None, help="shuffle seed (default: random)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated subject names to measure (the baselines bare handler, SDK floor and 0.15.0 are kept)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--venvs", type=Path, default=ROOT / ".bench" / "venvs")
     args = parser.parse_args()
@@ -382,7 +389,13 @@ def main() -> None:
         args.rounds, args.warm, args.cold = 1, 30, 1
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     versions = build_venvs(args.venvs)
-    results = measure(args.venvs, args.rounds, args.warm, args.cold, random.Random(seed))
+    wanted = {name.strip() for name in args.only.split(",") if name.strip()}
+    unknown = wanted - {subject.name for subject in SUBJECTS}
+    if unknown:
+        parser.error(f"--only: no subject named {', '.join(sorted(unknown))}")
+    kept = wanted | {"bare handler", "SDK floor"} | {s.baseline for s in SUBJECTS if s.name in wanted}
+    subjects = [subject for subject in SUBJECTS if not wanted or subject.name in kept]
+    results = measure(subjects, args.venvs, args.rounds, args.warm, args.cold, random.Random(seed))
     summary = summarise(results)
     meta = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 import pytest
+from opentelemetry.sdk.resources import Resource
 
 from lambda_otel_lite import get_lambda_resource
+from lambda_otel_lite.resource import LambdaResource
 from tests.support import LAMBDA_ENV
 
 SDK = {"telemetry.sdk.language": "python", "telemetry.sdk.name": "opentelemetry"}
@@ -67,3 +71,28 @@ def test_memory_size_that_is_not_a_number_is_skipped_with_a_warning(caplog: pyte
     found = attributes({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "lots"})
     assert "faas.max_memory" not in found
     assert "AWS_LAMBDA_FUNCTION_MEMORY_SIZE='lots'" in caplog.text
+
+
+def test_the_lambda_resource_hashes_once_and_equals_a_plain_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+
+    def counting_dumps(*args: Any, **kwargs: Any) -> str:
+        calls.append(args)
+        return json.dumps(*args, **kwargs)
+
+    monkeypatch.setattr("opentelemetry.sdk.resources.dumps", counting_dumps)
+    plain = Resource({"service.name": "orders-api", "faas.max_memory": 536870912})
+    cached = LambdaResource.of(plain)
+    assert type(cached) is LambdaResource
+    assert cached == plain
+    assert {hash(cached) for _ in range(3)} == {hash(plain)}
+    assert len(calls) == 2  # one for the plain resource, one (ever) for the cached one
+    assert get_lambda_resource(LAMBDA_ENV).__class__ is LambdaResource
+
+
+def test_a_resource_subclass_of_the_users_is_kept_as_it_is() -> None:
+    class Custom(Resource):
+        pass
+
+    custom = Custom({"service.name": "x"})
+    assert LambdaResource.of(custom) is custom
