@@ -117,6 +117,23 @@ def flush_provider(provider: object) -> None:
         _once.warning("provider-flush", "force_flush of tracer provider %r raised", provider, exc_info=True)
 
 
+_OBSERVERS: list[SpanProcessor] = []
+"""Processors joined to the active provider and to every one init_telemetry() creates (span capture in tests)."""
+
+
+def add_observer(processor: SpanProcessor) -> None:
+    """Join *processor* to the active provider and to every later one. Used by ``lambda_otel_lite.testing``."""
+    _OBSERVERS.append(processor)
+    if STATE.provider is not None:
+        STATE.provider.add_span_processor(processor)
+
+
+def remove_observer(processor: SpanProcessor) -> None:
+    """Stop joining *processor* to new providers (a provider cannot drop a processor it has)."""
+    if processor in _OBSERVERS:
+        _OBSERVERS.remove(processor)
+
+
 def _reset_for_tests() -> None:
     """Restore a fresh process's state, shutting the active provider down. Tests only."""
     provider = STATE.provider
@@ -263,7 +280,7 @@ def init_telemetry(
     from lambda_otel_lite.resource import LambdaResource
 
     provider = TracerProvider(resource=LambdaResource.of(resource))
-    for processor in processors:
+    for processor in [*processors, *_OBSERVERS]:
         provider.add_span_processor(processor)
 
     previous = STATE.provider

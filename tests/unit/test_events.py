@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
+import lambda_otel_lite.testing
 from lambda_otel_lite.events import (
     ALBEvent,
     APIGatewayProxyEvent,
@@ -25,7 +26,7 @@ from lambda_otel_lite.events import (
     SQSEvent,
 )
 
-EVENTS = Path(__file__).resolve().parents[1] / "events"
+EVENTS = Path(lambda_otel_lite.testing.__file__).resolve().parent / "events"
 SAMPLES: dict[str, type[BaseModel]] = {
     "apigateway-rest-v1.json": APIGatewayProxyEvent,
     "apigateway-http-v2.json": APIGatewayProxyEventV2,
