@@ -1,0 +1,94 @@
+"""Every example under examples/ runs in the local Lambda and exports the spans its README describes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lambda_otel_lite.local.decode import DecodedSpan, decode_lines
+from lambda_otel_lite.local.runtime import LocalRuntime
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def run(example: str, module: str, mode: str = "sync", times: int = 1) -> tuple[list[object], list[DecodedSpan]]:
+    event = json.loads((EXAMPLES / example / "event.json").read_text())
+    env: dict[str, str | None] = {"LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE": mode}
+    with LocalRuntime(f"{EXAMPLES / example / module}.py:handler", env=env) as local:
+        responses = [local.invoke(event).response_json() for _ in range(times)]
+        assert local.shutdown() in (0, -9)
+        spans, errors = decode_lines(local.stdout_lines())
+    assert errors == []
+    return responses, spans
+
+
+def tree(spans: list[DecodedSpan]) -> list[tuple[str, str, str | None]]:
+    """(name, kind, parent name or the caller's span id) per span, sorted."""
+    names = {span.span_id: span.name for span in spans}
+    return sorted((span.name, span.kind, names.get(span.parent_span_id or "", span.parent_span_id)) for span in spans)
+
+
+def test_the_http_api_example_traces_a_route_with_a_child_span_in_async_mode() -> None:
+    responses, spans = run("orders_api", "orders", mode="async", times=2)
+    assert [response["statusCode"] for response in responses] == [200, 200]  # type: ignore[index]
+    assert (
+        tree(spans)
+        == [("GET /orders/{id}", "SERVER", "b7ad6b7169203331")] * 2
+        + [("load_order", "INTERNAL", "GET /orders/{id}")] * 2
+    )
+    assert {span.attributes.get("http.route") for span in spans if span.kind == "SERVER"} == {"/orders/{id}"}
+
+
+@pytest.mark.parametrize(
+    ("example", "module", "name", "status"),
+    [
+        ("rest_api", "items", "GET /my/path", "UNSET"),
+        ("function_url", "echo", "POST", "UNSET"),
+        ("alb", "target", "GET", "ERROR"),
+    ],
+)
+def test_each_http_example_is_one_server_span_parented_on_the_callers_traceparent(
+    example: str, module: str, name: str, status: str
+) -> None:
+    _, spans = run(example, module)
+    (span,) = spans
+    assert (span.name, span.kind, span.status, span.trace_id) == (name, "SERVER", status, CALLER_TRACE)
+    assert span.attributes["faas.trigger"] == "http"
+
+
+def test_the_sqs_example_is_a_consumer_span_linked_to_each_producer() -> None:
+    responses, spans = run("sqs_batch", "batch")
+    consumer = next(span for span in spans if span.kind == "CONSUMER")
+    # the third message is not JSON: a partial batch response asks SQS to retry only that one
+    assert responses == [{"batchItemFailures": [{"itemIdentifier": "059f36b4-87a3-44ab-83d2-661975830002"}]}]
+    assert consumer.trace_id not in {link.trace_id for link in consumer.links}
+    assert len(consumer.links) == 2
+    assert [span.name for span in spans if span.parent_span_id == consumer.span_id] == ["process message"] * 3
+
+
+def test_the_custom_event_example_uses_its_registered_carrier_extractor() -> None:
+    responses, spans = run("custom_event", "orders")
+    assert responses == [{"orderId": "A-1001", "status": "accepted"}]
+    assert tree(spans) == [
+        ("process order", "SERVER", "00f067aa0ba902b7"),
+        ("reserve stock", "INTERNAL", "process order"),
+    ]
+    assert {span.trace_id for span in spans} == {CALLER_TRACE}
+
+
+def test_the_quickstart_example_is_the_seeds_context_manager_form() -> None:
+    responses, spans = run("quickstart", "handler")
+    assert responses[0]["statusCode"] == 200  # type: ignore[index]
+    (server,) = [span for span in spans if span.kind == "SERVER"]
+    assert server.name == "GET /orders/{id}"
+    assert [span.name for span in spans if span.parent_span_id == server.span_id] == ["load_order"]
+    assert server.attributes["http.status_code"] == 200  # recorded by span.set_response()
+
+
+def test_the_finalize_example_exports_its_batches_at_shutdown() -> None:
+    responses, spans = run("finalize_batch", "report", mode="finalize", times=2)
+    assert responses == [{"job": "nightly-report", "rows": 3}] * 2
+    assert tree(spans) == [("handler", "SERVER", None)] * 2 + [("render row", "INTERNAL", "handler")] * 6
