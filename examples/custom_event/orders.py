@@ -3,7 +3,8 @@
 The producer (e.g. a Step Functions task or a custom integration) puts the W3C trace headers in
 the event's ``traceHeaders``; the extractor tells lambda-otel-lite where to find them.
 
-Run it locally: ``lambda-otel-lite invoke examples/custom_event/orders.py:handler --event examples/custom_event/event.json``
+Run it locally:
+``lambda-otel-lite invoke examples/custom_event/orders.py:handler --event examples/custom_event/event.json``
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """A Lambda function URL handler: the same decorator, the Function URL event model.
 
-Run it locally: ``lambda-otel-lite invoke examples/function_url/echo.py:handler --event examples/function_url/event.json``
+Run it locally:
+``lambda-otel-lite invoke examples/function_url/echo.py:handler --event examples/function_url/event.json``
 """
 
 from __future__ import annotations
