@@ -92,3 +92,10 @@ def test_the_finalize_example_exports_its_batches_at_shutdown() -> None:
     responses, spans = run("finalize_batch", "report", mode="finalize", times=2)
     assert responses == [{"job": "nightly-report", "rows": 3}] * 2
     assert tree(spans) == [("handler", "SERVER", None)] * 2 + [("render row", "INTERNAL", "handler")] * 6
+
+
+def test_the_carrier_function_example_finds_the_context_in_the_events_metadata() -> None:
+    responses, spans = run("carriers", "get_carrier")
+    assert responses == [{"job": "reindex", "status": "done"}]
+    assert tree(spans) == [("handler", "SERVER", "00f067aa0ba902b7")]
+    assert {span.trace_id for span in spans} == {CALLER_TRACE}
