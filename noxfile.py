@@ -1,6 +1,6 @@
 """Every development task of lambda-otel-lite. Run through ./noxw, which finds Python 3.12/3.13.
 
-Default sessions (``./noxw``): tests on 3.12 and 3.13, lint, typecheck.
+Default sessions (``./noxw``): tests on 3.12 and 3.13, lint, typecheck, docs.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import nox
 
 nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 nox.options.error_on_missing_interpreters = True
 
 PYTHONS = ["3.12", "3.13"]
@@ -105,3 +105,11 @@ def bench(session: nox.Session) -> None:
     _install(session)
     session.install("uv")
     session.run("python", "benchmarks/field/run.py", *session.posargs)
+
+
+@nox.session(python="3.12")
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with mkdocs --strict, then check every internal link of the built site."""
+    _install(session, "docs")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+    session.run("linkchecker", "--no-status", "--no-warnings", "site/index.html")

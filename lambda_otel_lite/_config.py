@@ -115,7 +115,8 @@ INITIALIZATION_TYPE = EnvVar(
     "AWS_LAMBDA_INITIALIZATION_TYPE",
     "on-demand | provisioned-concurrency | snap-start",
     "on-demand",
-    "Set by Lambda. With `provisioned-concurrency` no invocation is marked as a cold start.",
+    "Set by Lambda. With `provisioned-concurrency` no invocation is marked as a cold start; only "
+    "`on-demand` environments load the exporter after the first response in async mode.",
 )
 RUNTIME_API = EnvVar(
     "AWS_LAMBDA_RUNTIME_API", "host:port", "", "Set by Lambda: where the Runtime and Extensions APIs listen."
@@ -124,8 +125,8 @@ EXECUTION_ENV = EnvVar(
     "AWS_EXECUTION_ENV",
     "string",
     "",
-    "Set by Lambda's managed runtimes (`AWS_Lambda_python3.12`); decides whether the runtime lets a "
-    "Python SIGTERM handler run.",
+    "Set by Lambda's managed runtimes (`AWS_Lambda_python3.12`). `awslambdaric` leaves the main "
+    "thread free for signal handlers only then; the SIGTERM flush does not depend on it.",
 )
 
 ENV_VARS: tuple[EnvVar, ...] = (
@@ -146,6 +147,16 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EXECUTION_ENV,
 )
 """Every variable the library reads, in documentation order."""
+
+
+def markdown_table() -> str:
+    """The configuration table of the docs (``docs/configuration.md``), from :data:`ENV_VARS`."""
+    rows = ["| variable | values | default | effect |", "| --- | --- | --- | --- |"]
+    for var in ENV_VARS:
+        default = f"`{var.default}`" if var.default else ""
+        rows.append(f"| `{var.name}` | {var.type} | {default} | {var.doc} |")
+    return "\n".join(rows) + "\n"
+
 
 DEFAULT_QUEUE_SIZE = 2048
 

@@ -124,8 +124,8 @@ class traced_handler:
         parent_context: The parent context, overriding any carrier in the event.
         get_carrier: A function from the event to the carrier to extract the parent from.
 
-    Yields:
-        :class:`InvocationSpan`; call ``set_response(response)`` to record an HTTP status code.
+    ``with traced_handler(...) as span`` gives the :class:`InvocationSpan`; call
+    ``span.set_response(response)`` to record an HTTP status code.
 
     Example:
         >>> def handler(event, context):

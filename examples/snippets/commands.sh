@@ -14,6 +14,10 @@ pip install "lambda-otel-lite[local]"
 lambda-otel-lite invoke examples/quickstart/handler.py:handler --event examples/quickstart/event.json
 # --8<-- [end:invoke-quickstart]
 
+# --8<-- [start:invoke-own]
+lambda-otel-lite invoke handler.py:handler --event event.json
+# --8<-- [end:invoke-own]
+
 # --8<-- [start:invoke-async]
 lambda-otel-lite invoke examples/orders_api/orders.py:handler --event examples/orders_api/event.json \
     --mode async --times 2 --shutdown

@@ -159,7 +159,8 @@ def capture_spans() -> Iterator[SpanCapture]:
 
     The capture joins the active tracer provider and every provider ``init_telemetry()`` creates
     while it is active (a handler module imported inside the block included); the spans are still
-    exported as configured.
+    exported as configured. When no ``init_telemetry()`` is in effect, it calls it with the
+    defaults, so that a decorated handler imported earlier has a provider to report to.
 
     Example:
         >>> with capture_spans() as capture:
@@ -169,6 +170,8 @@ def capture_spans() -> Iterator[SpanCapture]:
     """
     from lambda_otel_lite import telemetry
 
+    if telemetry.STATE.provider is None:
+        telemetry.init_telemetry()
     capture = SpanCapture()
     processor = _capture_processor(capture)
     telemetry.add_observer(processor)

@@ -68,3 +68,12 @@ def test_on_demand_means_a_caller_waits_for_the_init(initialization_type: str | 
 def test_provisioned_concurrency_is_detected() -> None:
     assert load_config({"AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"}).provisioned_concurrency
     assert not load_config({"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand"}).provisioned_concurrency
+
+
+def test_the_configuration_page_shows_every_variable_as_the_config_module_declares_it() -> None:
+    from pathlib import Path
+
+    from lambda_otel_lite._config import markdown_table
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    assert markdown_table() in page

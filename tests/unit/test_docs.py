@@ -1,0 +1,36 @@
+"""The documentation site's sources: every code block is included from a file under examples/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = sorted((ROOT / "docs").glob("*.md"))
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
+SNIPPET = re.compile(r'^--8<-- "(examples/[^":]+)(?::([\w-]+))?"$')
+
+
+def test_there_are_pages() -> None:
+    assert len(PAGES) >= 10
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_code_block_is_a_snippet_of_an_existing_example_file(page: Path) -> None:
+    problems = []
+    for language, body in FENCE.findall(page.read_text()):
+        if language == "mermaid":  # a diagram, not code
+            continue
+        for line in body.strip().splitlines():
+            match = SNIPPET.match(line)
+            if match is None:
+                problems.append(f"typed, not included: {line!r}")
+                continue
+            path, section = ROOT / match[1], match[2]
+            if not path.is_file():
+                problems.append(f"no such file: {match[1]}")
+            elif section and f"--8<-- [start:{section}]" not in path.read_text():
+                problems.append(f"no section {section!r} in {match[1]}")
+    assert problems == []
