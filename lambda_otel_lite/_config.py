@@ -30,6 +30,10 @@ class ProcessorMode(enum.StrEnum):
     - ``sync``: exported in the handler's thread before the handler returns.
     - ``async``: exported by the internal extension thread after the response is sent.
     - ``finalize``: left to the configured processors; flushed on SIGTERM.
+
+    Example:
+        >>> ProcessorMode("async") is ProcessorMode.ASYNC
+        True
     """
 
     SYNC = "sync"

@@ -11,11 +11,25 @@ from typing import Any
 
 
 class LambdaOtelLiteError(Exception):
-    """Base class of every error raised by lambda-otel-lite."""
+    """Base class of every error raised by lambda-otel-lite.
+
+    Example:
+        >>> try:
+        ...     init_telemetry(name=42)
+        ... except LambdaOtelLiteError as error:
+        ...     print(error)
+        name must be a string, got int: 42
+    """
 
 
 class ConfigurationError(LambdaOtelLiteError, ValueError):
-    """An argument given to the library is invalid; the message names it and its value."""
+    """An argument given to the library is invalid; the message names it and its value.
+
+    Example:
+        >>> init_telemetry(span_processors="stdout")
+        Traceback (most recent call last):
+        ConfigurationError: span_processors must be a sequence of SpanProcessor, got str: 'stdout'
+    """
 
 
 class EventValidationError(LambdaOtelLiteError, ValueError):
@@ -24,6 +38,13 @@ class EventValidationError(LambdaOtelLiteError, ValueError):
     Attributes:
         model: The name of the event model the event was validated against.
         errors: One ``(field path, bad value, reason)`` triple per problem found.
+
+    Example:
+        >>> @instrumented
+        ... def handler(event: SQSEvent, context): ...
+        >>> handler({"Records": "none"}, LambdaContext())
+        Traceback (most recent call last):
+        EventValidationError: event does not match SQSEvent: Records: Input should be a valid list (got 'none')
     """
 
     MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()

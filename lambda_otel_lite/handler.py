@@ -48,6 +48,12 @@ class InvocationSpan(trace.Span):
     Every span method (``set_attribute``, ``add_event``, ``record_exception``...) acts on the
     invocation span. A ``with`` block cannot see the handler's ``return``, so call
     :meth:`set_response` with the response to record its status code (5xx sets status ERROR).
+
+    Example:
+        >>> with traced_handler(tracer, provider, "GET /items", event, context) as span:
+        ...     span.set_attribute("items.count", 3)
+        ...     response = {"statusCode": 200}
+        ...     span.set_response(response)
     """
 
     __slots__ = ("_invocation", "_span")

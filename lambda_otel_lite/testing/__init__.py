@@ -37,7 +37,12 @@ __all__ = ["LambdaContext", "SpanCapture", "capture_spans", "sample_event", "sam
 
 @dataclass
 class LambdaContext:
-    """A stand-in for the context object Lambda passes to a handler, with realistic defaults."""
+    """A stand-in for the context object Lambda passes to a handler, with realistic defaults.
+
+    Example:
+        >>> LambdaContext(function_name="orders", region="eu-west-1").invoked_function_arn
+        'arn:aws:lambda:eu-west-1:123456789012:function:orders'
+    """
 
     function_name: str = "test-function"
     function_version: str = "$LATEST"
@@ -67,7 +72,12 @@ class LambdaContext:
 
 
 def sample_event_names() -> list[str]:
-    """The names :func:`sample_event` knows, e.g. ``apigateway-http-v2``, ``sqs``."""
+    """The names :func:`sample_event` knows.
+
+    Example:
+        >>> sample_event_names()
+        ['alb', 'alb-multi-value', 'apigateway-http-v2', 'apigateway-rest-v1', 'function-url', 'sqs']
+    """
     folder = resources.files(__package__).joinpath("events")
     return sorted(entry.name.removesuffix(".json") for entry in folder.iterdir() if entry.name.endswith(".json"))
 
@@ -77,6 +87,10 @@ def sample_event(name: str) -> dict[str, Any]:
 
     Raises:
         ValueError: no sample event of that name; the message lists the names there are.
+
+    Example:
+        >>> sample_event("apigateway-http-v2")["requestContext"]["http"]["method"]
+        'POST'
     """
     names = sample_event_names()
     if name not in names:
@@ -93,6 +107,12 @@ class SpanCapture:
     """The spans finished while a capture is active, in the order they ended.
 
     Thread rules: spans may end on any thread; reads take a snapshot under a lock.
+
+    Example:
+        >>> with capture_spans() as capture:
+        ...     handler(sample_event("sqs"), LambdaContext())
+        >>> capture.names()
+        ['my-queue process']
     """
 
     def __init__(self) -> None:

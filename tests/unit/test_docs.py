@@ -34,3 +34,24 @@ def test_every_code_block_is_a_snippet_of_an_existing_example_file(page: Path) -
             elif section and f"--8<-- [start:{section}]" not in path.read_text():
                 problems.append(f"no section {section!r} in {match[1]}")
     assert problems == []
+
+
+def _public_callables() -> list[tuple[str, object]]:
+    import lambda_otel_lite
+    import lambda_otel_lite.testing
+
+    return [
+        (f"{module.__name__}.{name}", getattr(module, name))
+        for module in (lambda_otel_lite, lambda_otel_lite.testing)
+        for name in module.__all__
+        if callable(getattr(module, name))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), _public_callables(), ids=lambda item: str(item) if isinstance(item, str) else ""
+)
+def test_every_public_callable_documents_an_example(name: str, value: object) -> None:
+    import inspect
+
+    assert "Example:" in (inspect.getdoc(value) or ""), name
