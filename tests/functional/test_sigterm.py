@@ -46,17 +46,21 @@ PROGRAM = textwrap.dedent(
         with open(f"/proc/self/task/{thread.native_id}/stat") as stat:
             return stat.read().rsplit(")", 1)[1].split()[0] == "S"
 
-    def main_waits_in_join():
+    def main_waits_in_join():  # the innermost frame: 3.12 waits in a helper, 3.13 in join() itself
         frame = sys._current_frames().get(threading.main_thread().ident)
-        return frame is not None and frame.f_code.co_name == "_wait_for_tstate_lock"
+        return frame is not None and frame.f_code.co_name in ("_wait_for_tstate_lock", "join")
 
     def send():
         # Signal only once both threads are parked, the main one inside join(): a signal that
         # arrives while the main thread still runs Python code is handled there, whatever the test.
-        settled = 0
+        settled = checks = 0
         while settled < 3:
             parked = main_waits_in_join() and sleeping(threading.main_thread()) and sleeping(blocker)
             settled = settled + 1 if parked else 0
+            checks += 1
+            if checks > 1000:
+                print("the threads never parked", file=sys.stderr, flush=True)
+                os._exit(4)
             threading.Event().wait(0.01)
         target = blocker.ident if sys.argv[3] == "other-thread" else threading.main_thread().ident
         signal.pthread_kill(target, signal.SIGTERM)
