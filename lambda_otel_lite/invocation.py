@@ -133,7 +133,9 @@ def start_invocation(
     suggested: str | None = None
     all_links: list[Link] = list(links) if links else []
     try:
-        if source is None:
+        if source is None or not isinstance(event, Mapping):
+            # A typed handler's source applies to events shaped like it; anything else (None, a
+            # list: it fails validation) gets the generic source, not an error inside the library.
             source = detect_source(event)
         suggested = source.describe(event, STATE.names, span_attributes)
         span_attributes[semconv.FAAS_TRIGGER] = source.trigger

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 # Internal errors of the library re-raise under its own tests (see lambda_otel_lite/_log.py).
 os.environ["LAMBDA_OTEL_LITE_STRICT"] = "1"
@@ -13,6 +14,11 @@ os.environ["LAMBDA_OTEL_LITE_STRICT"] = "1"
 from lambda_otel_lite import _config, invocation, propagation, telemetry
 from lambda_otel_lite._log import reset_once_loggers
 from tests.support import LAMBDA_ENV, StdoutTelemetry
+
+# Property-based tests: bounded for CI by default; `pytest --hypothesis-profile=long` searches deeper.
+settings.register_profile("ci", max_examples=60, deadline=None)
+settings.register_profile("long", max_examples=5_000, deadline=None)
+settings.load_profile("ci")
 
 # The conformance tier needs AWS's Runtime Interface Emulator: ``./noxw -s conformance`` fetches it
 # and names it here. Without it the tier is not collected at all (rather than skipped test by test).
