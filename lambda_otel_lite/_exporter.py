@@ -34,6 +34,11 @@ class DeferredExporter(SpanExporter):
     def built(self) -> bool:
         return self._exporter is not None
 
+    @property
+    def delegate(self) -> SpanExporter | None:
+        """The exporter once built (None before the first export)."""
+        return self._exporter
+
     def _get(self) -> SpanExporter:
         exporter = self._exporter
         if exporter is None:

@@ -25,14 +25,22 @@ _once = OnceLogger(logger)
 
 
 class WholeLineStdout(StdOutput):
-    """Writes each telemetry record and its newline with one ``sys.stdout.write``."""
+    """Writes each telemetry record and its newline with one ``sys.stdout.write``.
+
+    A failed write is not logged here: the exporter reports FAILURE, and the span processor logs
+    the fault once, with :attr:`last_error` as its cause, and its recovery once.
+    """
+
+    last_error: str | None = None
+    """Why the last write failed; None after a successful one."""
 
     def write_line(self, line: str) -> bool:
         try:
             sys.stdout.write(line + "\n")
         except Exception as exc:
-            _once.warning("stdout-write", "writing a telemetry line to stdout failed: %s", exc)
+            self.last_error = f"writing to stdout failed: {type(exc).__name__}: {exc}"
             return False
+        self.last_error = None
         return True
 
 

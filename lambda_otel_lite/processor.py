@@ -158,7 +158,7 @@ class LambdaSpanProcessor(SpanProcessor):
                         self._queue[:0] = batch[start:]
                     return False
                 self._export(batch[start : start + size])
-            if batch:
+            if batch and not self._export_failing:  # nothing new to push out of a failing stdout
                 _flush_stdout()
             return True
         finally:
@@ -199,7 +199,7 @@ class LambdaSpanProcessor(SpanProcessor):
                 "Span export failed; %d spans lost (%s). Further failures are not logged until an export "
                 "succeeds; failed_spans counts every lost span.",
                 len(spans),
-                f"{type(error).__name__}: {error}" if error else "exporter returned FAILURE",
+                f"{type(error).__name__}: {error}" if error else _failure_reason(self._exporter),
             )
 
     def _report_drops(self) -> None:
@@ -230,3 +230,10 @@ def _flush_stdout() -> None:
         sys.stdout.flush()
     except (OSError, ValueError):
         _once.warning("stdout-flush", "Could not flush stdout after exporting spans", exc_info=True)
+
+
+def _failure_reason(exporter: SpanExporter) -> str:
+    """Why an exporter returned FAILURE, where it says (the default stdout output keeps its last error)."""
+    inner = getattr(exporter, "delegate", None) or exporter
+    reason = getattr(getattr(inner, "_output", None), "last_error", None)
+    return reason if isinstance(reason, str) else "exporter returned FAILURE"
