@@ -89,8 +89,9 @@ def sample_event(name: str) -> dict[str, Any]:
         ValueError: no sample event of that name; the message lists the names there are.
 
     Example:
-        >>> sample_event("apigateway-http-v2")["requestContext"]["http"]["method"]
-        'POST'
+        >>> event = sample_event("apigateway-http-v2")
+        >>> event["rawPath"]
+        '/my/path'
     """
     names = sample_event_names()
     if name not in names:
