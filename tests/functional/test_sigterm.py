@@ -13,6 +13,9 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
+
+import pytest
 
 from tests.support import decode_stdout
 
@@ -105,3 +108,59 @@ def test_a_previous_handler_still_runs_after_the_flush() -> None:
     spans = decode_stdout(result.stdout)
     assert [span.name for span in spans] == ["queued"]
     assert result.stdout.rstrip().endswith("previous handler")
+
+
+EDGE_PROGRAM = textwrap.dedent(
+    """
+    import os, signal, sys, threading, time
+
+    from opentelemetry.sdk.trace.export import SpanExportResult
+    from otlp_stdout_span_exporter import OTLPStdoutSpanExporter
+
+    from lambda_otel_lite import LambdaSpanProcessor, init_telemetry
+    from lambda_otel_lite.extension import install_sigterm_handler
+
+    case = sys.argv[1]
+    if case == "during init":  # SIGTERM before init_telemetry() has set anything up
+        install_sigterm_handler()
+        signal.raise_signal(signal.SIGTERM)
+        time.sleep(5)  # not reached: the handler exits
+        sys.exit(3)
+
+    exporting = threading.Event()
+
+    class SlowExporter(OTLPStdoutSpanExporter):
+        def export(self, spans):
+            exporting.set()
+            time.sleep(0.2)  # a flush in progress when SIGTERM comes
+            return super().export(spans)
+
+    tracer, provider = init_telemetry("edge", span_processors=[LambdaSpanProcessor(SlowExporter())])
+    install_sigterm_handler()
+    for name in ("first", "second"):
+        with tracer.start_as_current_span(name):
+            pass
+    if case == "mid-flush":
+        threading.Thread(target=provider.force_flush, daemon=True).start()
+        exporting.wait(5)
+        os.kill(os.getpid(), signal.SIGTERM)
+    elif case == "twice":
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)
+    threading.Event().wait(5)
+    sys.exit(3)  # not reached: the handler exits
+    """
+)
+
+
+@pytest.mark.parametrize("case", ["twice", "mid-flush", "during init"])
+def test_sigterm_twice_mid_flush_or_during_init_exits_0_quickly_and_exports_each_span_once(case: str) -> None:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", EDGE_PROGRAM, case], capture_output=True, text=True, timeout=30, check=False
+    )
+    elapsed = time.monotonic() - started
+    assert (result.returncode, result.stderr) == (0, "")
+    expected = [] if case == "during init" else ["first", "second"]
+    assert sorted(span.name for span in decode_stdout(result.stdout)) == expected
+    assert elapsed < 5  # no hang (the program would exit 3 after 5 s)
