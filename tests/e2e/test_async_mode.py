@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lambda_otel_lite.local.decode import decode_lines
-from tests.e2e.support import export_violations, log_lines, runtime
+from tests.e2e.support import export_violations, log_lines, runtime, spans_with_dispatch
 
 
 def test_twenty_frozen_invocations_each_export_their_spans_before_the_next_dispatch() -> None:
@@ -59,3 +59,14 @@ def test_the_extension_registers_for_invoke_during_init() -> None:
         assert register.detail["name"] == "lambda-otel-lite-internal"
         assert kinds.index("register") < kinds.index("init-done")
         assert log_lines(local) == []
+
+
+def test_a_span_a_leaked_thread_ends_after_its_handler_returned_goes_out_with_the_next_flush() -> None:
+    """Late, never lost: the leaked span ends during invocation 2 and is exported by its flush."""
+    with runtime("spans", "async") as local:
+        local.invoke({"leak": True})
+        local.invoke({})  # releases the leaked thread, whose span then ends
+        local.invoke({})
+        found = spans_with_dispatch(local)
+    leaked = [dispatched for span, dispatched in found if span.name == "leaked"]
+    assert leaked == [2]  # once, before invocation 3 was dispatched

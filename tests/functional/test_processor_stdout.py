@@ -136,3 +136,48 @@ def test_spans_ended_from_many_threads_during_flushes_are_exported_exactly_once(
     processor.force_flush()
     assert sorted(exported) == sorted(ended)
     assert len(set(exported)) == 2000
+
+
+def test_under_load_a_small_queue_drops_exactly_what_is_missing_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    exported: list[str] = []
+
+    class Collect(SpanExporter):
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            exported.extend(format(span.context.span_id, "016x") for span in spans if span.context)
+            return SpanExportResult.SUCCESS
+
+    processor = LambdaSpanProcessor(Collect(), max_queue_size=50)
+    provider = TracerProvider(shutdown_on_exit=False)
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("t")
+    ended: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(5)
+
+    def work() -> None:
+        start.wait()
+        for _ in range(400):
+            span = tracer.start_span("s")
+            span.end()
+            with lock:
+                ended.append(format(span.get_span_context().span_id, "016x"))
+
+    threads = [threading.Thread(target=work, name=f"worker-{i}") for i in range(4)]
+    for thread in threads:
+        thread.start()
+    with caplog.at_level(logging.WARNING):
+        start.wait()
+        while any(thread.is_alive() for thread in threads):
+            processor.force_flush()
+        for thread in threads:
+            thread.join(10)
+        processor.force_flush()
+    assert len(set(exported)) == len(exported)  # nothing twice
+    assert set(exported) <= set(ended)
+    assert processor.dropped_spans == len(ended) - len(exported) > 0  # the counter is what is missing
+    reported = sum(
+        int(record.getMessage().split("dropped ")[1].split(" ")[0])
+        for record in caplog.records
+        if "LambdaSpanProcessor dropped" in record.getMessage()
+    )
+    assert reported == processor.dropped_spans  # and the log said so, in total

@@ -13,7 +13,7 @@ from lambda_otel_lite import init_telemetry, instrumented
 
 tracer, provider = init_telemetry("e2e")
 
-_leaked: list[threading.Event] = []
+_leaked: list[tuple[threading.Event, threading.Thread]] = []
 
 
 def _leaked_work(started: threading.Event, release: threading.Event) -> None:
@@ -24,17 +24,20 @@ def _leaked_work(started: threading.Event, release: threading.Event) -> None:
 
 @instrumented
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    while _leaked:  # threads leaked by the previous invocation may finish now
-        _leaked.pop().set()
+    while _leaked:  # threads leaked by the previous invocation finish now, within this invocation
+        release, thread = _leaked.pop()
+        release.set()
+        thread.join()
     for index in range(int(event.get("children", 0))):
         with tracer.start_as_current_span("child") as span:
             span.set_attribute("child.index", index)
     if event.get("leak"):
         started, release = threading.Event(), threading.Event()
-        _leaked.append(release)
         # Run in a copy of the current context, so that the leaked span belongs to this invocation's trace.
         work = contextvars.copy_context()
-        threading.Thread(target=work.run, args=(_leaked_work, started, release), daemon=True).start()
+        thread = threading.Thread(target=work.run, args=(_leaked_work, started, release), daemon=True)
+        thread.start()
+        _leaked.append((release, thread))
         started.wait()
     if event.get("hang"):
         threading.Event().wait()  # never returns: the function timeout ends it
