@@ -100,8 +100,13 @@ def test_batches_left_when_the_deadline_passes_stay_queued_for_the_next_flush() 
     assert gate.batches == [["a"], ["b"], ["c"]]
 
 
-def test_spans_ended_from_many_threads_during_flushes_are_exported_exactly_once() -> None:
+def race_flushes(max_queue_size: int, per_thread: int) -> tuple[LambdaSpanProcessor, list[str], list[str]]:
+    """4 threads end *per_thread* spans each while the caller flushes in a loop; then a last flush.
+
+    Returns the processor, the span ids exported and the span ids ended.
+    """
     exported: list[str] = []
+    ended: list[str] = []
     lock = threading.Lock()
 
     class Collect(SpanExporter):
@@ -110,16 +115,15 @@ def test_spans_ended_from_many_threads_during_flushes_are_exported_exactly_once(
                 exported.extend(format(span.context.span_id, "016x") for span in spans if span.context)
             return SpanExportResult.SUCCESS
 
-    processor = LambdaSpanProcessor(Collect(), max_queue_size=100_000)
+    processor = LambdaSpanProcessor(Collect(), max_queue_size=max_queue_size)
     provider = TracerProvider(shutdown_on_exit=False)
     provider.add_span_processor(processor)
     tracer = provider.get_tracer("t")
-    ended: list[str] = []
     start = threading.Barrier(5)
 
     def work() -> None:
         start.wait()
-        for _ in range(500):
+        for _ in range(per_thread):
             span = tracer.start_span("s")
             span.end()
             with lock:
@@ -134,44 +138,18 @@ def test_spans_ended_from_many_threads_during_flushes_are_exported_exactly_once(
     for thread in threads:
         thread.join(10)
     processor.force_flush()
+    return processor, exported, ended
+
+
+def test_spans_ended_from_many_threads_during_flushes_are_exported_exactly_once() -> None:
+    _, exported, ended = race_flushes(max_queue_size=100_000, per_thread=500)
     assert sorted(exported) == sorted(ended)
     assert len(set(exported)) == 2000
 
 
 def test_under_load_a_small_queue_drops_exactly_what_is_missing_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
-    exported: list[str] = []
-
-    class Collect(SpanExporter):
-        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-            exported.extend(format(span.context.span_id, "016x") for span in spans if span.context)
-            return SpanExportResult.SUCCESS
-
-    processor = LambdaSpanProcessor(Collect(), max_queue_size=50)
-    provider = TracerProvider(shutdown_on_exit=False)
-    provider.add_span_processor(processor)
-    tracer = provider.get_tracer("t")
-    ended: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(5)
-
-    def work() -> None:
-        start.wait()
-        for _ in range(400):
-            span = tracer.start_span("s")
-            span.end()
-            with lock:
-                ended.append(format(span.get_span_context().span_id, "016x"))
-
-    threads = [threading.Thread(target=work, name=f"worker-{i}") for i in range(4)]
-    for thread in threads:
-        thread.start()
     with caplog.at_level(logging.WARNING):
-        start.wait()
-        while any(thread.is_alive() for thread in threads):
-            processor.force_flush()
-        for thread in threads:
-            thread.join(10)
-        processor.force_flush()
+        processor, exported, ended = race_flushes(max_queue_size=50, per_thread=400)
     assert len(set(exported)) == len(exported)  # nothing twice
     assert set(exported) <= set(ended)
     assert processor.dropped_spans == len(ended) - len(exported) > 0  # the counter is what is missing
