@@ -172,11 +172,19 @@ class Config:
     mode: ProcessorMode = ProcessorMode.SYNC
     queue_size: int = DEFAULT_QUEUE_SIZE
     semconv: SemconvMode = SemconvMode.LEGACY
-    provisioned_concurrency: bool = False
-    on_demand: bool = True
-    """Initialised for an invocation that waits (not provisioned concurrency or SnapStart)."""
+    initialization_type: str = "on-demand"
+    """``AWS_LAMBDA_INITIALIZATION_TYPE``: on-demand, provisioned-concurrency or snap-start."""
     runtime_api: str | None = None
     execution_env: str | None = None
+
+    @property
+    def provisioned_concurrency(self) -> bool:
+        return self.initialization_type == "provisioned-concurrency"
+
+    @property
+    def on_demand(self) -> bool:
+        """Initialised for an invocation that waits (not provisioned concurrency or SnapStart)."""
+        return self.initialization_type == "on-demand"
 
 
 def _warn_invalid(var: EnvVar, value: str, allowed: str, fallback: str) -> None:
@@ -234,8 +242,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         mode=parse_mode(env.get(MODE.name)),
         queue_size=parse_queue_size(env.get(QUEUE_SIZE.name)),
         semconv=parse_semconv(env.get(SEMCONV_OPT_IN.name)),
-        provisioned_concurrency=env.get(INITIALIZATION_TYPE.name) == "provisioned-concurrency",
-        on_demand=env.get(INITIALIZATION_TYPE.name, "on-demand") in ("on-demand", ""),
+        initialization_type=env.get(INITIALIZATION_TYPE.name) or "on-demand",
         runtime_api=env.get(RUNTIME_API.name) or None,
         execution_env=env.get(EXECUTION_ENV.name) or None,
     )

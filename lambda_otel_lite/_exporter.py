@@ -31,10 +31,6 @@ class DeferredExporter(SpanExporter):
         self._lock = threading.Lock()
 
     @property
-    def built(self) -> bool:
-        return self._exporter is not None
-
-    @property
     def delegate(self) -> SpanExporter | None:
         """The exporter once built (None before the first export)."""
         return self._exporter

@@ -9,19 +9,13 @@ keeps each record on a line of its own. The exporter's pipe output is left as it
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import TYPE_CHECKING
 
 from otlp_stdout_span_exporter.exporter import StdOutput
 
-from lambda_otel_lite._log import OnceLogger
-
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
-
-logger = logging.getLogger(__name__)
-_once = OnceLogger(logger)
 
 
 class WholeLineStdout(StdOutput):

@@ -31,7 +31,7 @@ def test_nothing_is_built_by_flush_or_shutdown_before_the_first_export(builds: l
     assert exporter.force_flush(10) is True
     exporter.shutdown()
     assert builds == []
-    assert not exporter.built
+    assert exporter.delegate is None
 
 
 def test_concurrent_first_exports_build_one_exporter_and_deliver_every_span(
