@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lambda_otel_lite._config import ProcessorMode
 from lambda_otel_lite.exceptions import ConfigurationError, EventValidationError, LambdaOtelLiteError
+from lambda_otel_lite.exporter import StdoutSpanExporter
 from lambda_otel_lite.handler import InvocationSpan, instrumented, traced_handler
 from lambda_otel_lite.processor import LambdaSpanProcessor
 from lambda_otel_lite.propagation import register_carrier_extractor
@@ -24,6 +25,7 @@ __all__ = [
     "LambdaOtelLiteError",
     "LambdaSpanProcessor",
     "ProcessorMode",
+    "StdoutSpanExporter",
     "__version__",
     "get_lambda_resource",
     "init_telemetry",

@@ -103,11 +103,54 @@ PROPAGATORS = EnvVar(
     "tracecontext,baggage",
     "Propagators used to extract the parent context from event carriers (read by OpenTelemetry).",
 )
+EXPORTER = EnvVar(
+    "LAMBDA_OTEL_LITE_EXPORTER",
+    "native | otlp-stdout-span-exporter",
+    "native",
+    "The default exporter: `native` is lambda-otel-lite's `StdoutSpanExporter` (its own OTLP encoder, "
+    "the same record); `otlp-stdout-span-exporter` is that package's `OTLPStdoutSpanExporter` (protobuf).",
+)
+MAX_RECORD_BYTES = EnvVar(
+    "LAMBDA_OTEL_LITE_MAX_RECORD_BYTES",
+    "int >= 4096",
+    "262144",
+    "Largest telemetry line `StdoutSpanExporter` writes, newline included (CloudWatch Logs keeps at most "
+    "256 KB per log event). A batch over it is written as several records; a single span over it loses "
+    "attributes, then events, or is dropped, and is counted and reported.",
+)
 COMPRESSION_LEVEL = EnvVar(
     "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL",
     "0-9",
     "6",
-    "Gzip level of the default stdout exporter (read by `otlp-stdout-span-exporter`): 0 none, 1 fastest, 9 smallest.",
+    "Gzip level of the stdout exporter: 0 none, 1 fastest, 9 smallest. As in `otlp-stdout-span-exporter`, "
+    "it overrides the exporter's `gzip_level` argument; a bad value falls back to the argument, else 6.",
+)
+LOG_LEVEL = EnvVar(
+    "OTLP_STDOUT_SPAN_EXPORTER_LOG_LEVEL",
+    "debug | info | warn | error",
+    "",
+    "Adds a `level` field to every telemetry record, for log filters. Overrides the exporter's "
+    "`log_level` argument; a bad value falls back to the argument.",
+)
+OUTPUT_TYPE = EnvVar(
+    "OTLP_STDOUT_SPAN_EXPORTER_OUTPUT_TYPE",
+    "stdout | pipe",
+    "stdout",
+    "`pipe` writes records to the named pipe `/tmp/otlp-stdout-span-exporter.pipe` (for an extension "
+    "that reads it), falling back to stdout when it is missing or a write fails.",
+)
+OTLP_HEADERS = EnvVar(
+    "OTEL_EXPORTER_OTLP_HEADERS",
+    "key=value,key2=value2",
+    "",
+    "Headers copied into every telemetry record for the forwarder (keys lower-cased; `content-type` and "
+    "`content-encoding` are ignored). The values are written into your logs.",
+)
+OTLP_TRACES_HEADERS = EnvVar(
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    "key=value,key2=value2",
+    "",
+    "As `OTEL_EXPORTER_OTLP_HEADERS`, for traces; its keys win.",
 )
 # Set by AWS Lambda; read, never set, by users.
 FUNCTION_NAME = EnvVar("AWS_LAMBDA_FUNCTION_NAME", "string", "", "Set by Lambda: `faas.name`.")
@@ -119,8 +162,9 @@ INITIALIZATION_TYPE = EnvVar(
     "AWS_LAMBDA_INITIALIZATION_TYPE",
     "on-demand | provisioned-concurrency | snap-start",
     "on-demand",
-    "Set by Lambda. With `provisioned-concurrency` no invocation is marked as a cold start; only "
-    "`on-demand` environments load the exporter after the first response in async mode.",
+    "Set by Lambda. With `provisioned-concurrency` no invocation is marked as a cold start. With "
+    "`LAMBDA_OTEL_LITE_EXPORTER=otlp-stdout-span-exporter`, only `on-demand` environments in async mode "
+    "load that exporter after the first response.",
 )
 RUNTIME_API = EnvVar(
     "AWS_LAMBDA_RUNTIME_API", "host:port", "", "Set by Lambda: where the Runtime and Extensions APIs listen."
@@ -140,7 +184,13 @@ ENV_VARS: tuple[EnvVar, ...] = (
     RESOURCE_ATTRIBUTES,
     SEMCONV_OPT_IN,
     PROPAGATORS,
+    EXPORTER,
+    MAX_RECORD_BYTES,
     COMPRESSION_LEVEL,
+    LOG_LEVEL,
+    OUTPUT_TYPE,
+    OTLP_HEADERS,
+    OTLP_TRACES_HEADERS,
     FUNCTION_NAME,
     FUNCTION_VERSION,
     LOG_STREAM_NAME,
@@ -163,6 +213,15 @@ def markdown_table() -> str:
 
 
 DEFAULT_QUEUE_SIZE = 2048
+DEFAULT_MAX_RECORD_BYTES = 262_144
+MIN_MAX_RECORD_BYTES = 4096
+
+
+class ExporterChoice(enum.StrEnum):
+    """Which exporter the default ``LambdaSpanProcessor`` gets (``LAMBDA_OTEL_LITE_EXPORTER``)."""
+
+    NATIVE = "native"
+    PACKAGE = "otlp-stdout-span-exporter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +231,7 @@ class Config:
     mode: ProcessorMode = ProcessorMode.SYNC
     queue_size: int = DEFAULT_QUEUE_SIZE
     semconv: SemconvMode = SemconvMode.LEGACY
+    exporter: ExporterChoice = ExporterChoice.NATIVE
     initialization_type: str = "on-demand"
     """``AWS_LAMBDA_INITIALIZATION_TYPE``: on-demand, provisioned-concurrency or snap-start."""
     runtime_api: str | None = None
@@ -242,7 +302,122 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         mode=parse_mode(env.get(MODE.name)),
         queue_size=parse_queue_size(env.get(QUEUE_SIZE.name)),
         semconv=parse_semconv(env.get(SEMCONV_OPT_IN.name)),
+        exporter=parse_exporter(env.get(EXPORTER.name)),
         initialization_type=env.get(INITIALIZATION_TYPE.name) or "on-demand",
         runtime_api=env.get(RUNTIME_API.name) or None,
         execution_env=env.get(EXECUTION_ENV.name) or None,
     )
+
+
+def parse_exporter(value: str | None) -> ExporterChoice:
+    """Parse ``LAMBDA_OTEL_LITE_EXPORTER``; unset or invalid gives ``native``."""
+    if value is None or not value.strip():
+        return ExporterChoice.NATIVE
+    try:
+        return ExporterChoice(value.strip().lower())
+    except ValueError:
+        _warn_invalid(EXPORTER, value, ", ".join(c.value for c in ExporterChoice), ExporterChoice.NATIVE.value)
+        return ExporterChoice.NATIVE
+
+
+def parse_max_record_bytes(value: str | None) -> int:
+    """Parse ``LAMBDA_OTEL_LITE_MAX_RECORD_BYTES``; unset or invalid gives 262144."""
+    if value is None or not value.strip():
+        return DEFAULT_MAX_RECORD_BYTES
+    try:
+        size = int(value.strip())
+    except ValueError:
+        size = 0
+    if size < MIN_MAX_RECORD_BYTES:
+        _warn_invalid(MAX_RECORD_BYTES, value, f"an integer >= {MIN_MAX_RECORD_BYTES}", str(DEFAULT_MAX_RECORD_BYTES))
+        return DEFAULT_MAX_RECORD_BYTES
+    return size
+
+
+DEFAULT_COMPRESSION_LEVEL = 6
+LOG_LEVELS = {"debug": "DEBUG", "info": "INFO", "warn": "WARN", "warning": "WARN", "error": "ERROR"}
+"""Accepted spellings of a record's log level, as ``otlp-stdout-span-exporter`` parses them."""
+
+
+def parse_log_level(value: str) -> str | None:
+    """``DEBUG``, ``INFO``, ``WARN`` or ``ERROR`` for a spelling ``otlp-stdout-span-exporter`` accepts, else None."""
+    return LOG_LEVELS.get(value.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class ExporterSettings:
+    """What the stdout exporter reads from the environment, resolved against its arguments."""
+
+    gzip_level: int
+    log_level: str | None
+    pipe: bool
+    service_name: str
+    headers: dict[str, str]
+    max_record_bytes: int
+
+
+def exporter_settings(
+    gzip_level: int | None,
+    log_level: str | None,
+    pipe: bool | None,
+    environ: Mapping[str, str] | None = None,
+) -> ExporterSettings:
+    """Resolve the stdout exporter's settings with ``otlp-stdout-span-exporter``'s precedence.
+
+    Unlike the rest of the library, its variables override the constructor's arguments, because
+    that package does so and users configure both exporters the same way.
+    """
+    env = os.environ if environ is None else environ
+    level = DEFAULT_COMPRESSION_LEVEL if gzip_level is None else gzip_level
+    raw = env.get(COMPRESSION_LEVEL.name)
+    if raw is not None:
+        try:
+            parsed = int(raw)
+        except ValueError:
+            parsed = -1
+        if 0 <= parsed <= 9:
+            level = parsed
+        else:
+            _warn_invalid(COMPRESSION_LEVEL, raw, "an integer from 0 to 9", str(level))
+    record_level = log_level
+    raw = env.get(LOG_LEVEL.name)
+    if raw is not None:
+        parsed_level = parse_log_level(raw)
+        if parsed_level is None:
+            _warn_invalid(LOG_LEVEL, raw, "debug, info, warn, error", repr(log_level) if log_level else "no level")
+        else:
+            record_level = parsed_level
+    to_pipe = bool(pipe)
+    raw = env.get(OUTPUT_TYPE.name)
+    if raw is not None:
+        to_pipe = raw.lower() == "pipe"
+        if not to_pipe and raw.lower() != "stdout":
+            _warn_invalid(OUTPUT_TYPE, raw, "stdout, pipe", "stdout")
+    headers: dict[str, str] = {}
+    for var in (OTLP_HEADERS, OTLP_TRACES_HEADERS):
+        headers.update(parse_headers(env.get(var.name)))
+    return ExporterSettings(
+        gzip_level=level,
+        log_level=record_level,
+        pipe=to_pipe,
+        service_name=env.get(SERVICE_NAME.name) or env.get(FUNCTION_NAME.name) or "unknown-service",
+        headers=headers,
+        max_record_bytes=parse_max_record_bytes(env.get(MAX_RECORD_BYTES.name)),
+    )
+
+
+def parse_headers(value: str | None) -> dict[str, str]:
+    """``key1=value1,key2=value2`` as ``otlp-stdout-span-exporter`` reads it: keys lower-cased and stripped,
+    values stripped and split on the first ``=``, items without ``=`` or a key skipped, and
+    ``content-type`` / ``content-encoding`` ignored (the record fixes them)."""
+    headers: dict[str, str] = {}
+    if not value:
+        return headers
+    for pair in value.split(","):
+        if "=" not in pair:
+            continue
+        key, _, rest = pair.strip().partition("=")
+        key = key.strip().lower()
+        if key and key not in ("content-type", "content-encoding"):
+            headers[key] = rest.strip()
+    return headers

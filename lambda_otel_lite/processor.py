@@ -233,7 +233,10 @@ def _flush_stdout() -> None:
 
 
 def _failure_reason(exporter: SpanExporter) -> str:
-    """Why an exporter returned FAILURE, where it says (the default stdout output keeps its last error)."""
+    """Why an exporter returned FAILURE, where it says (the stdout exporters keep their last error)."""
     inner = getattr(exporter, "delegate", None) or exporter
-    reason = getattr(getattr(inner, "_output", None), "last_error", None)
-    return reason if isinstance(reason, str) else "exporter returned FAILURE"
+    for holder in (inner, getattr(inner, "_output", None)):
+        reason = getattr(holder, "last_error", None)
+        if isinstance(reason, str):
+            return reason
+    return "exporter returned FAILURE"

@@ -208,10 +208,14 @@ def _default_processors(config: Config) -> list[SpanProcessor]:
     from lambda_otel_lite.processor import LambdaSpanProcessor
 
     exporter: SpanExporter
-    if config.mode is _config.ProcessorMode.ASYNC and config.on_demand:
+    if config.exporter is _config.ExporterChoice.NATIVE:
+        from lambda_otel_lite.exporter import StdoutSpanExporter
+
+        exporter = StdoutSpanExporter()
+    elif config.mode is _config.ProcessorMode.ASYNC and config.on_demand:
         from lambda_otel_lite._exporter import DeferredExporter
 
-        exporter = DeferredExporter()  # built on the extension thread, after the first response
+        exporter = DeferredExporter()  # protobuf loads on the extension thread, after the first response
     else:
         from lambda_otel_lite._stdout import build_default_exporter
 

@@ -13,13 +13,23 @@ def imported_modules(code: str) -> set[str]:
     return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
 
 
-FORBIDDEN = ("pydantic", "http.client", "ssl", "urllib.request", "asyncio")
+FORBIDDEN = (
+    "pydantic",
+    "http.client",
+    "ssl",
+    "urllib.request",
+    "asyncio",
+    "google",
+    "opentelemetry.proto",
+    "opentelemetry.exporter",
+    "otlp_stdout_span_exporter",
+)
 
 
-def test_import_and_sync_init_import_no_pydantic_http_client_or_ssl() -> None:
+def test_import_and_sync_init_import_no_pydantic_http_client_ssl_or_protobuf() -> None:
     modules = imported_modules("import lambda_otel_lite; lambda_otel_lite.init_telemetry('t')")
     assert "lambda_otel_lite" in modules
-    assert sorted(m for m in modules if m.split(".")[0] in FORBIDDEN or m in FORBIDDEN) == []
+    assert sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in FORBIDDEN)) == []
 
 
 # The package's own modules that `import lambda_otel_lite` plus a sync-mode init_telemetry() load:
@@ -28,8 +38,9 @@ SYNC_PACKAGE_MODULES = [
     "lambda_otel_lite",
     "lambda_otel_lite._config",
     "lambda_otel_lite._log",
-    "lambda_otel_lite._stdout",
+    "lambda_otel_lite._otlp",
     "lambda_otel_lite.exceptions",
+    "lambda_otel_lite.exporter",
     "lambda_otel_lite.handler",
     "lambda_otel_lite.invocation",
     "lambda_otel_lite.processor",
