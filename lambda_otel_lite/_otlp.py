@@ -136,7 +136,7 @@ def _is_mapping(value: object) -> bool:
 def _key_value(key: str, value: Any) -> bytes:
     prefix = _KEY_CACHE.get(key)
     if prefix is None:
-        prefix = _field(b"\x0a", _utf8(key))
+        prefix = _field(b"\x0a", _utf8(key)) if key else b""  # proto3 leaves an empty key out
         if len(_KEY_CACHE) < _CACHE_LIMIT:
             _KEY_CACHE[key] = prefix
     return prefix + _field(b"\x12", _any_value(value))
@@ -160,7 +160,7 @@ def _attributes(tag: bytes, items: Iterable[tuple[str, Any]], out: list[bytes]) 
             continue
         prefix = keys.get(key)
         if prefix is None:
-            prefix = _field(b"\x0a", _utf8(key))
+            prefix = _field(b"\x0a", _utf8(key)) if key else b""  # proto3 leaves an empty key out
             if len(keys) < _CACHE_LIMIT:
                 keys[key] = prefix
         if kind is float:
