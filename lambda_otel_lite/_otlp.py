@@ -51,6 +51,7 @@ _TIMES = struct.Struct("<BQBQ")  # Span.start_time_unix_nano (7) and end_time_un
 _FIXED64 = struct.Struct("<BQ")
 _FLAGS = b"\x85\x01"  # Span.flags: field 16, fixed32
 _DOUBLE = struct.Struct("<Bd")  # AnyValue.double_value: field 4, fixed64
+_DOUBLE_BITS = struct.Struct("<d")
 _FIXED32 = struct.Struct("<I")
 
 _SDK_SPANS = (ReadableSpan, Span)  # exactly these types: their containers are read directly
@@ -90,6 +91,7 @@ def _field(tag: bytes, payload: bytes) -> bytes:
 
 _KEY_CACHE: dict[str, bytes] = {}  # attribute key -> KeyValue.key field
 _SCALAR_CACHE: dict[tuple[bytes, str, type, object], bytes] = {}  # (tag, key, type, str/bool value) -> the field
+_HEAD_CACHE: dict[tuple[bytes, str, type], bytes] = {}  # (tag, key, float or int) -> all but the value
 _CACHE_LIMIT = 4096
 
 
@@ -133,20 +135,36 @@ def _is_mapping(value: object) -> bool:
     return isinstance(value, Mapping)
 
 
-def _key_value(key: str, value: Any) -> bytes:
+def _key_prefix(key: str) -> bytes:
+    """``KeyValue.key`` as a field (nothing for an empty key: proto3 leaves it out)."""
     prefix = _KEY_CACHE.get(key)
     if prefix is None:
-        prefix = _field(b"\x0a", _utf8(key)) if key else b""  # proto3 leaves an empty key out
+        prefix = _field(b"\x0a", _utf8(key)) if key else b""
         if len(_KEY_CACHE) < _CACHE_LIMIT:
             _KEY_CACHE[key] = prefix
-    return prefix + _field(b"\x12", _any_value(value))
+    return prefix
+
+
+def _key_value(key: str, value: Any) -> bytes:
+    return _key_prefix(key) + _field(b"\x12", _any_value(value))
+
+
+def _fixed_head(tag: bytes, key: str, kind: type) -> bytes:
+    """Everything of a float or small-int attribute field but its value's last bytes."""
+    prefix = _key_prefix(key)
+    value_head = b"\x12\x09\x21" if kind is float else b"\x12\x02\x18"  # AnyValue of 9 or 2 bytes, its tag
+    size = len(prefix) + len(value_head) + (8 if kind is float else 1)
+    head = tag + _varint(size) + prefix + value_head
+    if len(_HEAD_CACHE) < _CACHE_LIMIT:
+        _HEAD_CACHE[tag, key, kind] = head
+    return head
 
 
 def _attributes(tag: bytes, items: Iterable[tuple[str, Any]], out: list[bytes]) -> int:
     """Append each attribute to *out* as a length-delimited *tag* field; return how many could not be."""
     unsupported = 0
     scalars = _SCALAR_CACHE
-    keys = _KEY_CACHE
+    heads = _HEAD_CACHE
     for key, value in items:
         kind = type(value)
         if (kind is str and len(value) <= 256) or kind is bool:
@@ -158,21 +176,18 @@ def _attributes(tag: bytes, items: Iterable[tuple[str, Any]], out: list[bytes]) 
                     scalars[cache_key] = encoded
             out.append(encoded)
             continue
-        prefix = keys.get(key)
-        if prefix is None:
-            prefix = _field(b"\x0a", _utf8(key)) if key else b""  # proto3 leaves an empty key out
-            if len(keys) < _CACHE_LIMIT:
-                keys[key] = prefix
-        if kind is float:
-            body = prefix + b"\x12\x09" + _DOUBLE.pack(0x21, value)
-        elif kind is int and 0 <= value < 0x80:
-            body = prefix + b"\x12\x02\x18" + _VARINT_1[value]
-        else:
-            try:
-                body = prefix + _field(b"\x12", _any_value(value))
-            except _Unsupported:
-                unsupported += 1
-                continue
+        if kind is float or (kind is int and 0 <= value < 0x80):
+            # A fixed-size value: the field's tag, length, key and value tag are the same every time.
+            head = heads.get((tag, key, kind))
+            if head is None:
+                head = _fixed_head(tag, key, kind)
+            out.append(head + (_DOUBLE_BITS.pack(value) if kind is float else _VARINT_1[value]))
+            continue
+        try:
+            body = _key_prefix(key) + _field(b"\x12", _any_value(value))
+        except _Unsupported:
+            unsupported += 1
+            continue
         size = len(body)
         out.append(tag + (_VARINT_1[size] if size < 0x80 else _varint(size)) + body)
     if unsupported:
@@ -196,6 +211,9 @@ def _flags(parent: Any) -> bytes:
         return _FIXED32.pack(_HAS_IS_REMOTE | _IS_REMOTE)
     return _FIXED32.pack(_HAS_IS_REMOTE)
 
+
+_TRACE_ID: dict[int, bytes] = {}  # trace id -> Span.trace_id field and the span_id tag after it
+_NAMES: dict[str, bytes] = {}  # span name -> Span.name field
 
 _LOCAL_FLAGS = _FLAGS + _FIXED32.pack(_HAS_IS_REMOTE)
 _REMOTE_FLAGS = _FLAGS + _FIXED32.pack(_HAS_IS_REMOTE | _IS_REMOTE)
@@ -222,19 +240,25 @@ def encode_span(span: ReadableSpan, skip_attributes: frozenset[str] = frozenset(
         context, parent, name, kind = span.context, span.parent, span.name, span.kind
         start, end = span.start_time, span.end_time
         attributes, events, links, status = span.attributes, span.events, span.links, span.status
-    parts: list[bytes] = [
-        b"\x0a\x10",
-        context.trace_id.to_bytes(16, "big"),
-        b"\x12\x08",
-        context.span_id.to_bytes(8, "big"),
-    ]
+    trace_id = context.trace_id
+    trace_field = _TRACE_ID.get(trace_id)  # the spans of a batch mostly share their trace
+    if trace_field is None:
+        if len(_TRACE_ID) >= 16:
+            _TRACE_ID.clear()
+        trace_field = _TRACE_ID[trace_id] = b"\x0a\x10" + trace_id.to_bytes(16, "big") + b"\x12\x08"
+    parts: list[bytes] = [trace_field, context.span_id.to_bytes(8, "big")]
     trace_state = context.trace_state
     if trace_state:
         parts.append(_field(b"\x1a", _utf8(",".join([f"{k}={v}" for k, v in trace_state.items()]))))
     if parent is not None:
         parts.append(b"\x22\x08" + parent.span_id.to_bytes(8, "big"))
     if name:
-        parts.append(_field(b"\x2a", _utf8(name)))
+        name_field = _NAMES.get(name)
+        if name_field is None:
+            name_field = _field(b"\x2a", _utf8(name))
+            if len(_NAMES) < _CACHE_LIMIT:
+                _NAMES[name] = name_field
+        parts.append(name_field)
     parts.append(_KIND_FIELD[kind._value_])
     if start and end:
         parts.append(_TIMES.pack(0x39, start, 0x41, end))

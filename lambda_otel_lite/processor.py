@@ -72,6 +72,7 @@ class LambdaSpanProcessor(SpanProcessor):
             max_queue_size = _config.parse_queue_size(os.environ.get(_config.QUEUE_SIZE.name))
         _require_positive("max_queue_size", max_queue_size)
         _require_positive("max_export_batch_size", max_export_batch_size)
+        _whole_lines(exporter)
         self._exporter = exporter
         self._max_queue_size = max_queue_size
         self._max_export_batch_size = max_export_batch_size
@@ -221,6 +222,15 @@ class LambdaSpanProcessor(SpanProcessor):
 def _require_positive(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _whole_lines(exporter: SpanExporter) -> None:
+    """Give a user's ``OTLPStdoutSpanExporter`` whole-line stdout writes (see ``_stdout``); never import it."""
+    package = sys.modules.get("otlp_stdout_span_exporter.exporter")
+    if package is not None and isinstance(exporter, package.OTLPStdoutSpanExporter):
+        from lambda_otel_lite._stdout import write_lines_whole
+
+        write_lines_whole(exporter)
 
 
 def _flush_stdout() -> None:

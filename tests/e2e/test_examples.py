@@ -99,3 +99,17 @@ def test_the_carrier_function_example_finds_the_context_in_the_events_metadata()
     assert responses == [{"job": "reindex", "status": "done"}]
     assert tree(spans) == [("handler", "SERVER", "00f067aa0ba902b7")]
     assert {span.trace_id for span in spans} == {CALLER_TRACE}
+
+
+@pytest.mark.parametrize(("module", "level"), [("tuned", "INFO"), ("package", None)])
+def test_the_exporter_examples_write_the_same_record_with_their_settings(module: str, level: str | None) -> None:
+    event = json.loads((EXAMPLES / "exporter" / "event.json").read_text())
+    with LocalRuntime(f"{EXAMPLES / 'exporter' / module}.py:handler") as local:
+        assert local.invoke(event).response_json() == {"statusCode": 200, "body": "priced"}
+        lines = local.stdout_lines()
+    spans, errors = decode_lines(lines)
+    assert errors == []
+    assert tree(spans) == [("handler", "SERVER", None), ("price order", "INTERNAL", "handler")]
+    (record,) = [json.loads(line) for line in lines if line.startswith('{"__otel_otlp_stdout"')]
+    assert record.get("level") == level
+    assert record["source"] == module  # the function name the local runtime gives it

@@ -37,6 +37,20 @@ def make_spans(count: int = 3, **attributes: Any) -> list[ReadableSpan]:
     return list(exporter.get_finished_spans())
 
 
+class RecordingStdout:
+    """A stdout that keeps each write() apart."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
 def records(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.startswith('{"__otel_otlp_stdout"')]
 
@@ -108,21 +122,28 @@ def test_the_version_field_is_the_installed_package_version() -> None:
 
 
 def test_a_record_and_its_newline_leave_in_one_write(monkeypatch: pytest.MonkeyPatch) -> None:
-    writes: list[str] = []
-
-    class Recording:
-        def write(self, text: str) -> int:
-            writes.append(text)
-            return len(text)
-
-        def flush(self) -> None:
-            pass
-
-    monkeypatch.setattr("sys.stdout", Recording())
+    recording = RecordingStdout()
+    writes = recording.writes
+    monkeypatch.setattr("sys.stdout", recording)
     StdoutSpanExporter().export(make_spans())
     assert len(writes) == 1
     assert writes[0].endswith("}\n")
     assert writes[0].count("\n") == 1
+
+
+def test_a_users_package_exporter_behind_the_lambda_span_processor_also_writes_whole_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recording = RecordingStdout()
+    writes = recording.writes
+    processor = LambdaSpanProcessor(OTLPStdoutSpanExporter())
+    monkeypatch.setattr("sys.stdout", recording)
+    for span in make_spans():
+        processor.on_end(span)
+    processor.force_flush()
+    assert len(writes) == 1
+    assert writes[0].startswith('{"__otel_otlp_stdout"')
+    assert writes[0].endswith("}\n")
 
 
 # --- the named pipe ---------------------------------------------------------------------------------
