@@ -18,14 +18,14 @@ import argparse
 import base64
 import contextlib
 import gzip
+import io
 import json
 import os
 import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans as reference_encode
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -35,6 +35,9 @@ from otlp_stdout_span_exporter import OTLPStdoutSpanExporter
 
 from lambda_otel_lite import StdoutSpanExporter, _otlp
 from lambda_otel_lite.resource import LambdaResource, get_lambda_resource
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 LAMBDA_ENV = {
     "AWS_REGION": "eu-west-1",
@@ -77,19 +80,10 @@ def same_payload(spans: list[ReadableSpan]) -> None:
     """Both exporters' records carry the same decompressed payload (else the comparison is void)."""
     payloads = []
     for exporter in (OTLPStdoutSpanExporter(), StdoutSpanExporter()):
-        buffer: list[str] = []
-
-        class Capture:
-            def write(self, text: str) -> int:
-                buffer.append(text)
-                return len(text)
-
-            def flush(self) -> None:
-                pass
-
-        with contextlib.redirect_stdout(Capture()):  # type: ignore[type-var]
+        capture = io.StringIO()
+        with contextlib.redirect_stdout(capture):
             exporter.export(spans)
-        record = json.loads("".join(buffer))
+        record = json.loads(capture.getvalue())
         payloads.append(gzip.decompress(base64.b64decode(record["payload"])))
     if payloads[0] != payloads[1]:
         raise SystemExit("the two exporters wrote different payloads; fix that before timing them")

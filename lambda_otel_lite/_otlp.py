@@ -34,9 +34,10 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry.attributes import BoundedAttributes as _BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan, Span
+from opentelemetry.trace import INVALID_SPAN_CONTEXT
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Sequence
 
 
 __all__ = ["REPAIRS", "SpanGroups", "encode_request", "encode_span", "encode_spans", "group_spans"]
@@ -90,7 +91,7 @@ def _field(tag: bytes, payload: bytes) -> bytes:
 # --- attributes -----------------------------------------------------------------------------------
 
 _KEY_CACHE: dict[str, bytes] = {}  # attribute key -> KeyValue.key field
-_SCALAR_CACHE: dict[tuple[bytes, str, type, object], bytes] = {}  # (tag, key, type, str/bool value) -> the field
+_SCALAR_CACHE: dict[tuple[bytes, str, object], bytes] = {}  # (tag, key, str or bool value) -> the whole field
 _HEAD_CACHE: dict[tuple[bytes, str, type], bytes] = {}  # (tag, key, float or int) -> all but the value
 _CACHE_LIMIT = 4096
 
@@ -199,8 +200,10 @@ def _items(attributes: Any) -> Iterable[tuple[str, Any]]:
     """The (key, value) pairs of an attribute mapping; BoundedAttributes' own dict when it is one."""
     if not attributes:
         return ()
-    inner = getattr(attributes, "_dict", None) if type(attributes) is _BoundedAttributes else attributes
-    return inner.items()  # type: ignore[no-any-return]
+    if type(attributes) is _BoundedAttributes:
+        attributes = attributes._dict
+    items: Iterable[tuple[str, Any]] = attributes.items()
+    return items
 
 
 # --- spans ------------------------------------------------------------------------------------------
@@ -240,6 +243,8 @@ def encode_span(span: ReadableSpan, skip_attributes: frozenset[str] = frozenset(
         context, parent, name, kind = span.context, span.parent, span.name, span.kind
         start, end = span.start_time, span.end_time
         attributes, events, links, status = span.attributes, span.events, span.links, span.status
+    if context is None:  # only a hand-made span has none; the reference fails the batch, ours keeps the span
+        context = INVALID_SPAN_CONTEXT
     trace_id = context.trace_id
     trace_field = _TRACE_ID.get(trace_id)  # the spans of a batch mostly share their trace
     if trace_field is None:

@@ -130,7 +130,7 @@ class StdoutSpanExporter(SpanExporter):
         settings = _config.exporter_settings(gzip_level, log_level, output == "pipe")
         if max_record_bytes is None:
             max_record_bytes = settings.max_record_bytes
-        elif isinstance(max_record_bytes, bool) or not isinstance(max_record_bytes, int) or max_record_bytes < 4096:
+        elif type(max_record_bytes) is not int or max_record_bytes < _config.MIN_MAX_RECORD_BYTES:
             raise ConfigurationError(f"max_record_bytes must be an integer >= 4096, got {max_record_bytes!r}")
         self._gzip_level = settings.gzip_level
         self._max_record_bytes = max_record_bytes

@@ -62,4 +62,3 @@ def test_the_package_exporter_elsewhere_loads_during_init(mode: str, env: dict[s
     with runtime("modules", mode, env={**PACKAGE, **env}) as local:
         first = local.invoke({}).response_json()
     assert first["loaded"] == PACKAGE_EXPORTER
-

@@ -73,7 +73,10 @@ ENVIRONMENTS = [
     {},
     {"OTEL_SERVICE_NAME": "orders-api", "AWS_LAMBDA_FUNCTION_NAME": "fn"},
     {"AWS_LAMBDA_FUNCTION_NAME": "fn", "OTEL_SERVICE_NAME": ""},
-    {"OTEL_EXPORTER_OTLP_HEADERS": "Api-Key=abc, x-a = 1=2 ,content-type=x,bad", "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "x-a=3"},
+    {
+        "OTEL_EXPORTER_OTLP_HEADERS": "Api-Key=abc, x-a = 1=2 ,content-type=x,bad",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "x-a=3",
+    },
     {"OTLP_STDOUT_SPAN_EXPORTER_LOG_LEVEL": "warning"},
     {"OTLP_STDOUT_SPAN_EXPORTER_LOG_LEVEL": "loud"},
     {"OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL": "0"},
@@ -101,11 +104,15 @@ def test_the_record_matches_the_package_field_for_field_with_the_same_payload(
     ours = records(capsys.readouterr().out)
     assert len(theirs) == len(ours) == 1
     assert list(ours[0]) == list(theirs[0])  # the same fields in the same order
-    assert {k: v for k, v in ours[0].items() if k != "payload"} == {k: v for k, v in theirs[0].items() if k != "payload"}
+    assert {k: v for k, v in ours[0].items() if k != "payload"} == {
+        k: v for k, v in theirs[0].items() if k != "payload"
+    }
     assert payload(ours[0]) == payload(theirs[0])
 
 
-def test_the_compression_level_is_the_one_the_package_uses(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_compression_level_is_the_one_the_package_uses(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spans = make_spans(20, text="compressible " * 20)
     sizes = {}
     for level in ("0", "9"):
@@ -116,7 +123,7 @@ def test_the_compression_level_is_the_one_the_package_uses(monkeypatch: pytest.M
 
 
 def test_the_version_field_is_the_installed_package_version() -> None:
-    from otlp_stdout_span_exporter import VERSION
+    from otlp_stdout_span_exporter.version import VERSION
 
     assert record_version() == VERSION
 
@@ -194,7 +201,10 @@ def test_pipe_output_writes_the_same_records_to_a_real_fifo_and_touches_it_on_an
 
 
 def test_a_missing_pipe_falls_back_to_stdout_with_one_warning(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("OTLP_STDOUT_SPAN_EXPORTER_OUTPUT_TYPE", "pipe")
     exporter = StdoutSpanExporter(pipe_path=str(tmp_path / "absent.pipe"))
@@ -336,7 +346,14 @@ def test_a_bad_record_limit_variable_warns_once_and_uses_the_default(
 ) -> None:
     monkeypatch.setenv("LAMBDA_OTEL_LITE_MAX_RECORD_BYTES", value)
     assert StdoutSpanExporter().max_record_bytes == 262_144
-    expected = [] if not value else [f"Invalid value for LAMBDA_OTEL_LITE_MAX_RECORD_BYTES: {value!r} (allowed: an integer >= 4096); using 262144"]
+    expected = (
+        []
+        if not value
+        else [
+            f"Invalid value for LAMBDA_OTEL_LITE_MAX_RECORD_BYTES: {value!r} (allowed: an integer >= 4096); "
+            "using 262144"
+        ]
+    )
     assert [r.getMessage() for r in caplog.records] == expected
 
 
@@ -377,18 +394,23 @@ def test_the_default_exporter_is_ours_and_the_variable_brings_the_package_back(m
     assert type(processor.exporter) is OTLPStdoutSpanExporter
 
 
-def test_an_unknown_exporter_choice_warns_and_keeps_ours(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unknown_exporter_choice_warns_and_keeps_ours(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("LAMBDA_OTEL_LITE_EXPORTER", "protobuf")
     _, provider = init_telemetry("choice")
     (processor,) = provider._active_span_processor._span_processors
     assert isinstance(processor, LambdaSpanProcessor)
     assert type(processor.exporter) is StdoutSpanExporter
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
-        "Invalid value for LAMBDA_OTEL_LITE_EXPORTER: 'protobuf' (allowed: native, otlp-stdout-span-exporter); using native"
+        "Invalid value for LAMBDA_OTEL_LITE_EXPORTER: 'protobuf' (allowed: native, otlp-stdout-span-exporter); "
+        "using native"
     ]
 
 
-def test_repairs_are_reported_once_per_kind(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+def test_repairs_are_reported_once_per_kind(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     exporter = StdoutSpanExporter()
     for _ in range(3):
         exporter.export(make_spans(2, bad="x\udc80y", big=2**70))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modules import loaded
+from modules import loaded  # type: ignore[import-not-found]  # the function's own directory, at run time
 
 from lambda_otel_lite import instrumented
 from lambda_otel_lite.events import APIGatewayProxyEventV2
