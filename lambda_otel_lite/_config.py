@@ -15,8 +15,7 @@ from __future__ import annotations
 import enum
 import logging
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,8 +51,7 @@ class SemconvMode(enum.Enum):
     """Both sets."""
 
 
-@dataclass(frozen=True, slots=True)
-class EnvVar:
+class EnvVar(NamedTuple):
     """Declaration of one environment variable."""
 
     name: str
@@ -224,8 +222,7 @@ class ExporterChoice(enum.StrEnum):
     PACKAGE = "otlp-stdout-span-exporter"
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     """The parsed environment. Built once by :func:`load_config`."""
 
     mode: ProcessorMode = ProcessorMode.SYNC
@@ -344,8 +341,7 @@ def parse_log_level(value: str) -> str | None:
     return LOG_LEVELS.get(value.lower())
 
 
-@dataclass(frozen=True, slots=True)
-class ExporterSettings:
+class ExporterSettings(NamedTuple):
     """What the stdout exporter reads from the environment, resolved against its arguments."""
 
     gzip_level: int

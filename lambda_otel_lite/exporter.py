@@ -28,10 +28,10 @@ from __future__ import annotations
 import binascii
 import json
 import logging
+import os
 import re
 import sys
 import zlib
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -62,21 +62,17 @@ _REPAIR_MESSAGES = {
 
 
 def record_version() -> str:
-    """The installed ``otlp-stdout-span-exporter``'s version, read from its ``version.py`` without importing it
-    (importing the package imports protobuf)."""
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec("otlp_stdout_span_exporter")
-        locations = list(spec.submodule_search_locations or []) if spec else []
-        for location in locations:
-            text = (Path(location) / "version.py").read_text(encoding="utf-8")
-            found = re.search(r"^__version__\s*=\s*VERSION\s*=\s*['\"]([^'\"]+)['\"]", text, re.MULTILINE)
-            found = found or re.search(r"^VERSION\s*=\s*['\"]([^'\"]+)['\"]", text, re.MULTILINE)
-            if found:
-                return found.group(1)
-    except (OSError, ImportError, ValueError):
-        pass
+    """The installed ``otlp-stdout-span-exporter``'s version, read from its ``version.py`` without importing
+    the package (that imports protobuf) or ``importlib.metadata`` (that costs more than the whole export)."""
+    for entry in sys.path:
+        try:
+            with open(os.path.join(entry or ".", "otlp_stdout_span_exporter", "version.py"), encoding="utf-8") as file:
+                text = file.read()
+        except OSError:
+            continue
+        found = re.search(r"^(?:__version__\s*=\s*)?VERSION\s*=\s*['\"]([^'\"]+)['\"]", text, re.MULTILINE)
+        if found:
+            return found.group(1)
     return RECORD_VERSION
 
 
@@ -134,10 +130,10 @@ class StdoutSpanExporter(SpanExporter):
             raise ConfigurationError(f"max_record_bytes must be an integer >= 4096, got {max_record_bytes!r}")
         self._gzip_level = settings.gzip_level
         self._max_record_bytes = max_record_bytes
-        self._pipe: Path | None = None
+        self._pipe: str | None = None
         if settings.pipe:
-            path = Path(pipe_path or PIPE_PATH)
-            if path.exists():
+            path = pipe_path or PIPE_PATH
+            if os.path.exists(path):
                 self._pipe = path
             else:
                 logger.warning("Named pipe %s does not exist; telemetry records go to stdout", path)
@@ -267,7 +263,7 @@ class StdoutSpanExporter(SpanExporter):
     def _write(self, line: str) -> bool:
         if self._pipe is not None:
             try:
-                with self._pipe.open("w") as pipe:
+                with open(self._pipe, "w") as pipe:
                     pipe.write(line)
                 return True
             except OSError as exc:
@@ -285,7 +281,7 @@ class StdoutSpanExporter(SpanExporter):
         if self._pipe is None:
             return SpanExportResult.SUCCESS
         try:
-            with self._pipe.open("w"):
+            with open(self._pipe, "w"):
                 pass
         except OSError as exc:
             self.last_error = f"touching {self._pipe} failed: {type(exc).__name__}: {exc}"

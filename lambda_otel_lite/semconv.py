@@ -10,7 +10,7 @@ resolved once at init, so the invocation path never branches on the mode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lambda_otel_lite._config import SemconvMode
 
@@ -28,8 +28,7 @@ MESSAGING_OPERATION_NAME = "messaging.operation.name"
 MESSAGING_OPERATION_LEGACY = "messaging.operation"
 
 
-@dataclass(frozen=True, slots=True)
-class AttributeNames:
+class AttributeNames(NamedTuple):
     """The keys each logical attribute is written under in one naming mode."""
 
     method: tuple[str, ...]
@@ -81,7 +80,7 @@ _STABLE = AttributeNames(
 
 
 def _both(first: AttributeNames, second: AttributeNames) -> AttributeNames:
-    merged = {field: getattr(first, field) + getattr(second, field) for field in AttributeNames.__dataclass_fields__}
+    merged = {field: getattr(first, field) + getattr(second, field) for field in AttributeNames._fields}
     return AttributeNames(**merged)
 
 
