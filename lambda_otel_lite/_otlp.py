@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry.attributes import BoundedAttributes as _BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan, Span
+from opentelemetry.sdk.util import BoundedList as _BoundedList
 from opentelemetry.trace import INVALID_SPAN_CONTEXT
 
 if TYPE_CHECKING:
@@ -239,10 +240,18 @@ def encode_span(span: ReadableSpan, skip_attributes: frozenset[str] = frozenset(
         events: Sequence[Any] = span._events
         links: Sequence[Any] = span._links
         status = span._status
+        dropped_attributes = attributes.dropped if type(attributes) is _BoundedAttributes else 0
+        dropped_events = events.dropped if type(events) is _BoundedList else 0
+        dropped_links = links.dropped if type(links) is _BoundedList else 0
     else:
         context, parent, name, kind = span.context, span.parent, span.name, span.kind
         start, end = span.start_time, span.end_time
         attributes, events, links, status = span.attributes, span.events, span.links, span.status
+        dropped_attributes, dropped_events, dropped_links = (
+            span.dropped_attributes,
+            span.dropped_events,
+            span.dropped_links,
+        )
     if context is None:  # only a hand-made span has none; the reference fails the batch, ours keeps the span
         context = INVALID_SPAN_CONTEXT
     trace_id = context.trace_id
@@ -276,7 +285,7 @@ def encode_span(span: ReadableSpan, skip_attributes: frozenset[str] = frozenset(
     if skip_attributes:
         items = [(k, v) for k, v in items if k not in skip_attributes]
     unsupported = _attributes(b"\x4a", items, parts)
-    dropped = span.dropped_attributes + unsupported + len(skip_attributes)
+    dropped = dropped_attributes + unsupported + len(skip_attributes)
     if dropped:
         parts.append(b"\x50" + _varint(dropped))
 
@@ -294,11 +303,11 @@ def encode_span(span: ReadableSpan, skip_attributes: frozenset[str] = frozenset(
             if dropped:
                 event_parts.append(b"\x20" + _varint(dropped))
             parts.append(_field(b"\x5a", b"".join(event_parts)))
-        dropped = span.dropped_events + skip_events
+        dropped = dropped_events + skip_events
         if dropped:
             parts.append(b"\x60" + _varint(dropped))
-    elif span.dropped_events:
-        parts.append(b"\x60" + _varint(span.dropped_events))
+    elif dropped_events:
+        parts.append(b"\x60" + _varint(dropped_events))
 
     if links:
         for link in links:
@@ -315,11 +324,11 @@ def encode_span(span: ReadableSpan, skip_attributes: frozenset[str] = frozenset(
                 link_parts.append(b"\x28" + _varint(dropped))
             link_parts.append(b"\x35" + _flags(link_context))
             parts.append(_field(b"\x6a", b"".join(link_parts)))
-    if span.dropped_links:
-        parts.append(b"\x70" + _varint(span.dropped_links))
+    if dropped_links:
+        parts.append(b"\x70" + _varint(dropped_links))
 
     if status is not None:
-        code = status.status_code.value
+        code = status.status_code._value_
         description = status.description
         if description:
             body = _field(b"\x12", _utf8(description))
