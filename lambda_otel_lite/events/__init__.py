@@ -16,14 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lambda_otel_lite.events._base import EventModel, Headers, MultiValueHeaders
+    from lambda_otel_lite.events._http import APIGatewayProxyEventV2, RequestContextHttp, RequestContextV2
     from lambda_otel_lite.events.alb import ALBEvent, ALBRequestContext, ALBRequestContextElb
     from lambda_otel_lite.events.apigateway import (
         APIGatewayProxyEvent,
-        APIGatewayProxyEventV2,
         APIGatewayRequestContext,
         APIGatewayRequestIdentity,
-        RequestContextHttp,
-        RequestContextV2,
     )
     from lambda_otel_lite.events.function_url import LambdaFunctionUrlEvent
     from lambda_otel_lite.events.sqs import SQSEvent, SQSMessageAttribute, SQSRecord, SQSRecordAttributes
@@ -36,7 +34,7 @@ _MODULES = {
     "ALBRequestContext": "alb",
     "ALBRequestContextElb": "alb",
     "APIGatewayProxyEvent": "apigateway",
-    "APIGatewayProxyEventV2": "apigateway",
+    "APIGatewayProxyEventV2": "_http",
     "APIGatewayRequestContext": "apigateway",
     "APIGatewayRequestIdentity": "apigateway",
     "RequestContextHttp": "_http",

@@ -1,8 +1,13 @@
-"""The HTTP API payload v2 shape, shared by HTTP APIs and Lambda Function URLs."""
+"""The HTTP API payload v2 shape, shared by HTTP APIs and Lambda Function URLs, and the HTTP API event.
+
+``APIGatewayProxyEventV2`` is defined here rather than beside the REST API models in
+:mod:`lambda_otel_lite.events.apigateway` (which re-exports it): a handler typed with it then
+builds these three classes only, not the three REST API (payload v1) classes as well.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from lambda_otel_lite.events._base import EventModel, Headers
 
@@ -78,3 +83,9 @@ class PayloadV2Event(EventModel):
     """The request body (base64 when ``is_base64_encoded``)."""
     is_base64_encoded: bool = False
     """Whether ``body`` is base64-encoded."""
+
+
+class APIGatewayProxyEventV2(PayloadV2Event):
+    """An API Gateway HTTP API request (payload format 2.0)."""
+
+    source_key: ClassVar[str] = "apigateway-v2"

@@ -1,5 +1,9 @@
 """API Gateway events: REST APIs (payload v1) and HTTP APIs (payload v2).
 
+The HTTP API models are defined with the payload v2 shape they share with Function URLs and
+re-exported here on first access, so a handler typed with one kind builds the classes of that kind
+only (every model class costs cold-start time).
+
 Example:
     >>> from lambda_otel_lite.events import APIGatewayProxyEventV2
     >>> event = APIGatewayProxyEventV2.model_validate(raw_event)  # doctest: +SKIP
@@ -9,10 +13,13 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import importlib
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lambda_otel_lite.events._base import EventModel, Headers, MultiValueHeaders
-from lambda_otel_lite.events._http import PayloadV2Event, RequestContextHttp, RequestContextV2
+
+if TYPE_CHECKING:
+    from lambda_otel_lite.events._http import APIGatewayProxyEventV2, RequestContextHttp, RequestContextV2
 
 __all__ = [
     "APIGatewayProxyEvent",
@@ -111,7 +118,12 @@ class APIGatewayProxyEvent(EventModel):
     """Whether ``body`` is base64-encoded."""
 
 
-class APIGatewayProxyEventV2(PayloadV2Event):
-    """An API Gateway HTTP API request (payload format 2.0)."""
+_HTTP_API = frozenset({"APIGatewayProxyEventV2", "RequestContextHttp", "RequestContextV2"})
 
-    source_key: ClassVar[str] = "apigateway-v2"
+
+def __getattr__(name: str) -> Any:
+    if name not in _HTTP_API:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("lambda_otel_lite.events._http"), name)
+    globals()[name] = value
+    return value

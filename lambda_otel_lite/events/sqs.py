@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from pydantic import ConfigDict, Field
-from pydantic.alias_generators import to_pascal
 
-from lambda_otel_lite.events._base import EventModel
+from lambda_otel_lite.events._base import EventModel, pascal_case
 
 __all__ = ["SQSEvent", "SQSMessageAttribute", "SQSRecord", "SQSRecordAttributes"]
 
@@ -15,7 +14,7 @@ __all__ = ["SQSEvent", "SQSMessageAttribute", "SQSRecord", "SQSRecordAttributes"
 class SQSRecordAttributes(EventModel):
     """A message's system attributes (``attributes``; AWS spells their keys in PascalCase)."""
 
-    model_config = ConfigDict(alias_generator=to_pascal)
+    model_config = ConfigDict(alias_generator=pascal_case)
 
     approximate_receive_count: str | None = None
     """How many times the message has been received, as a decimal string."""

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel, to_pascal
 
 import lambda_otel_lite.testing
 from lambda_otel_lite.events import (
@@ -176,10 +179,47 @@ def _all_models(base: type[BaseModel]) -> list[type[BaseModel]]:
     return found
 
 
+snake_case_names = st.from_regex(r"[a-z]{1,8}[0-9]{0,2}(_[a-z]{1,8}[0-9]{0,2}){0,4}", fullmatch=True)
+
+
+@given(st.one_of(snake_case_names, st.text(alphabet="ab_Z09\u00e9", max_size=12)))
+@example("is_base64_encoded")
+@example("md5_of_body")
+@example("base64encoded")
+@example("already_camelCase")
+@example("_private")
+def test_the_alias_generators_spell_names_as_pydantics_do(name: str) -> None:
+    from lambda_otel_lite.events._base import camel_case, pascal_case
+
+    assert (camel_case(name), pascal_case(name)) == (to_camel(name), to_pascal(name))
+
+
+def test_every_generated_alias_is_the_one_pydantics_generator_gives() -> None:
+    from lambda_otel_lite.events import _base
+
+    pydantic_generator = {_base.camel_case: to_camel, _base.pascal_case: to_pascal}
+    for model in _all_models(_base.EventModel):
+        generator = pydantic_generator[model.model_config["alias_generator"]]  # type: ignore[index]
+        for name, field in model.model_fields.items():
+            if field.alias_priority == 1:  # generated, not given with Field(alias=...)
+                assert field.alias == field.serialization_alias == generator(name), f"{model.__name__}.{name}"
+
+
+def test_the_http_api_models_are_still_importable_from_the_apigateway_module() -> None:
+    from lambda_otel_lite.events import RequestContextHttp, RequestContextV2, apigateway
+
+    assert apigateway.APIGatewayProxyEventV2 is APIGatewayProxyEventV2
+    assert (apigateway.RequestContextHttp, apigateway.RequestContextV2) == (RequestContextHttp, RequestContextV2)
+    assert APIGatewayProxyEventV2.source_key == "apigateway-v2"
+    with pytest.raises(AttributeError, match="no attribute 'APIGatewayProxyEventV3'"):
+        apigateway.APIGatewayProxyEventV3  # noqa: B018
+
+
 @pytest.mark.parametrize(
     ("model", "module", "others"),
     [
-        ("APIGatewayProxyEventV2", "apigateway", ["sqs", "alb", "function_url"]),
+        ("APIGatewayProxyEventV2", "_http", ["apigateway", "sqs", "alb", "function_url"]),
+        ("APIGatewayProxyEvent", "apigateway", ["_http", "sqs", "alb", "function_url"]),
         ("SQSEvent", "sqs", ["apigateway", "alb", "function_url", "_http"]),
         ("ALBEvent", "alb", ["apigateway", "sqs", "function_url", "_http"]),
         ("LambdaFunctionUrlEvent", "function_url", ["apigateway", "sqs", "alb"]),
