@@ -345,14 +345,20 @@ def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
         "",
         "**Response path** (handler return to the response POST, µs p50) and extensions after the response (ms p50)",
         "",
-        "| subject | return→POST N=0 | N=10 | N=100 | N=100 / N=0 | extensions after response N=10 | N=100 |",
-        "|---|---|---|---|---|---|---|",
+        "| subject | return→POST N=0 | N=10 | N=100 | N=100 / N=0 | growth x SDK floor's "
+        "| extensions after response N=10 | N=100 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+
+    def growth(row: dict[str, Any]) -> float:
+        return float(row["warm"]["100"]["return_to_post_us_p50"] / row["warm"]["0"]["return_to_post_us_p50"])
+
     for name, row in summary.items():
         warm_rows = [row["warm"][str(n)] for n in NS]
         posts = [warm_row["return_to_post_us_p50"] for warm_row in warm_rows]
         lines.append(
             f"| {name} | {posts[0]:.0f} | {posts[1]:.0f} | {posts[2]:.0f} | {_ratio(posts[2], posts[0])} | "
+            f"{_ratio(growth(row), growth(floor))} | "
             f"{warm_rows[1]['extension_ms_p50']:.2f} | {warm_rows[2]['extension_ms_p50']:.2f} |"
         )
     lines += [
