@@ -11,7 +11,10 @@ INVOKE inside :func:`~lambda_otel_lite.init_telemetry` (registration closes at t
 ``/runtime/invocation/next``). For each INVOKE event it waits for the instrumented handler to
 finish (``traced_handler`` / ``@instrumented`` signal it), flushes the tracer provider, and only then
 calls ``/extension/event/next``. The caller already has the response; the export runs before Lambda
-may freeze the process, so no span waits in a frozen queue.
+may freeze the process, so no span waits in a frozen queue. What the thread does per invocation is
+kept off the handler's way: it reads the INVOKE event only once the handler signalled (reading it
+would take the GIL while the runtime starts the handler), the signal costs the handler a list
+append and a lock release, and ``/event/next`` goes over one kept-alive connection.
 
 Finalize mode: the extension registers for no events at all. That keeps SIGTERM coming at shutdown;
 the user's processors (``BatchSpanProcessor``) export on their own schedule.
@@ -29,8 +32,8 @@ Failures never reach the handler and lose no span: no ``AWS_LAMBDA_RUNTIME_API``
 registration or an unreachable API give sync mode with one warning; an extension thread that fails
 reports ``/extension/exit/error``, flushes, and switches the process to sync mode.
 
-Thread rules: one named daemon thread; the handler thread only appends to a condition-guarded set;
-waits are bounded by the invocation's deadline.
+Thread rules: one named daemon thread; the handler thread only appends a signal and releases a
+wake-up lock; waits are bounded by the invocation's deadline.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ from lambda_otel_lite import _config
 from lambda_otel_lite._log import OnceLogger
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from io import BufferedReader
     from types import FrameType
 
     from lambda_otel_lite._config import Config
@@ -68,6 +73,9 @@ REGISTER_TIMEOUT_SECONDS = 2.0
 """Registration happens in the init phase; a black-holed API must not eat the init budget."""
 SIGTERM_BUDGET_MILLIS = 400
 """Lambda gives 500 ms between SIGTERM and SIGKILL when only internal extensions are registered."""
+READ_AFTER_HANDLER_SECONDS = 0.1
+"""Async mode reads an INVOKE event after the handler signalled, or after this long (a longer or an
+uninstrumented handler): a bound, so a failing answer is not left unread."""
 
 
 class ExtensionApiError(Exception):
@@ -109,7 +117,15 @@ def _read_response(reader: BinaryIO) -> tuple[int, dict[str, str], bytes]:
 
 
 class ExtensionClient:
-    """A minimal client of the Lambda Extensions API (HTTP/1.1 over a socket, one connection per call)."""
+    """A minimal client of the Lambda Extensions API (HTTP/1.1 over plain sockets).
+
+    ``register`` and ``exit_error`` use a connection each. ``next_event``, called once per
+    invocation, keeps its connection open between calls (HTTP/1.1 keep-alive) and sends a request
+    built once: no connect, accept and close per invocation, on the extension thread or on the API's
+    side, between the flush and the return to ``/next``.
+
+    Thread rules: ``next_event`` is called from the extension thread only.
+    """
 
     def __init__(self, address: str) -> None:
         host, _, port = address.rpartition(":")
@@ -118,6 +134,9 @@ class ExtensionClient:
         self.host = host.strip("[]")
         self.port = int(port)
         self.identifier = ""
+        self._next_request = b""
+        self._connection: socket.socket | None = None
+        self._reader: BufferedReader | None = None
 
     def _call(
         self,
@@ -165,13 +184,81 @@ class ExtensionClient:
         self.identifier = identifier
         return identifier
 
-    def next_event(self) -> dict[str, Any]:
-        """Block until the next event (no timeout: a frozen environment sits in this call)."""
-        status, _, body = self._call("GET", NEXT_PATH)
+    def next_event(self, on_arrival: Callable[[], object] | None = None) -> dict[str, Any]:
+        """Block until the next event (no timeout: a frozen environment sits in this call).
+
+        *on_arrival* is called once the answer begins to arrive, before it is read.
+        """
+        status, _, body = self._next_exchange(on_arrival)
         if status != 200:
             raise ExtensionApiError(f"event/next answered {status}: {body[:300].decode(errors='replace')}")
         event: dict[str, Any] = json.loads(body)
         return event
+
+    def _next_exchange(self, on_arrival: Callable[[], object] | None) -> tuple[int, dict[str, str], bytes]:
+        """``GET /event/next`` on the kept-alive connection, opening one when there is none.
+
+        A kept-alive connection the API closed while it was idle fails before the first byte of the
+        answer; the request is sent once more on a new connection, as HTTP clients do with an
+        idempotent request. Any other failure, and any failure on a new connection, is an
+        :class:`ExtensionApiError`.
+        """
+        if not self._next_request:
+            self._next_request = (
+                f"GET {NEXT_PATH} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                f"{IDENTIFIER_HEADER}: {self.identifier}\r\n\r\n"
+            ).encode("latin-1")
+        while True:
+            reused = self._connection is not None
+            try:
+                connection, reader = self._connect()
+                connection.sendall(self._next_request)
+                answered = bool(reader.peek(1))  # blocks until the answer begins, or the connection ends
+            except OSError as exc:
+                self._disconnect()
+                if reused:
+                    continue  # stale: once more on a new connection (which is then not reused)
+                raise ExtensionApiError(f"GET {NEXT_PATH}: {type(exc).__name__}: {exc}") from exc
+            if answered or not reused:
+                break
+            self._disconnect()  # closed while idle: once more on a new connection
+        if answered and on_arrival is not None:
+            on_arrival()
+        try:
+            status, headers, body = _read_response(reader)
+        except (OSError, ValueError) as exc:
+            self._disconnect()
+            raise ExtensionApiError(f"GET {NEXT_PATH}: {type(exc).__name__}: {exc}") from exc
+        delimited = "content-length" in headers or headers.get("transfer-encoding", "").lower() == "chunked"
+        if not delimited or headers.get("connection", "").lower() == "close":
+            self._disconnect()  # the body ran to the end of the connection, or the API closes it
+        return status, headers, body
+
+    def _connect(self) -> tuple[socket.socket, BufferedReader]:
+        if self._connection is None or self._reader is None:
+            connection = socket.create_connection((self.host, self.port))
+            try:
+                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self._reader = connection.makefile("rb")
+            except OSError:
+                connection.close()
+                raise
+            self._connection = connection
+        return self._connection, self._reader
+
+    def close(self) -> None:
+        """Close the kept-alive connection, if any (the extension thread keeps it for the process's life)."""
+        self._disconnect()
+
+    def _disconnect(self) -> None:
+        reader, connection = self._reader, self._connection
+        self._reader = self._connection = None
+        for closable in (reader, connection):
+            if closable is not None:
+                try:
+                    closable.close()
+                except OSError:
+                    logger.debug("closing the event/next connection failed", exc_info=True)
 
     def exit_error(self, error_type: str, message: str) -> None:
         body = {"errorMessage": message, "errorType": error_type, "stackTrace": []}
@@ -188,29 +275,56 @@ class ExtensionClient:
 
 
 class _Completions:
-    """Handler-complete signals, keyed by request id. The handler thread only adds and notifies."""
+    """Handler-complete signals, keyed by request id.
+
+    Thread rules: handler threads call :meth:`complete`, which costs the handler a list append and
+    a lock release (two C calls, no Python-level condition variable); the extension thread alone
+    calls :meth:`wait`, blocked on the wake-up lock that :meth:`complete` releases, with the
+    invocation's deadline as its timeout.
+    """
 
     def __init__(self) -> None:
-        self._condition = threading.Condition(threading.Lock())
-        self._done: set[str | None] = set()
-        self._provider: object = None
+        self._signals: list[tuple[str | None, object]] = []  # appended by handlers, popped by wait()
+        self._wakeup = threading.Lock()
+        self._wakeup.acquire()  # held while no signal is pending: wait() blocks on it
+        self._last_provider: object = None
 
     def complete(self, request_id: str | None, provider: object) -> None:
-        with self._condition:
-            self._done.add(request_id)
-            self._provider = provider
-            self._condition.notify()
+        self._signals.append((request_id, provider))
+        # try/except, not contextlib.suppress: this runs in every handler, and a try costs nothing
+        try:  # noqa: SIM105
+            self._wakeup.release()
+        except RuntimeError:  # released already: a wake-up is pending, and wait() reads every signal
+            pass
 
-    def wait(self, request_id: str | None, deadline: float) -> tuple[bool, object]:
-        """Wait until *request_id* (or an invocation without id) completed, or *deadline* (monotonic)."""
-        with self._condition:
-            while request_id not in self._done and None not in self._done:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False, self._provider
-                self._condition.wait(remaining)
-            self._done.clear()  # signals of earlier invocations are stale now
-            return True, self._provider
+    def wait(self, request_id: str | None, deadline: float) -> tuple[bool, list[object]]:
+        """Wait until *request_id* (or an invocation without id) completed, or *deadline* (monotonic).
+
+        Returns whether it completed, and the providers to flush: those of every signal read (a late
+        signal of an earlier invocation is stale, but its provider is flushed too), or, when none
+        arrived, the provider of the last signal ever read (None: the active provider).
+        """
+        providers: list[object] = []
+        while True:
+            completed = False
+            while self._signals:
+                signalled, provider = self._signals.pop(0)
+                completed = completed or signalled == request_id or signalled is None
+                if not any(provider is known for known in providers):
+                    providers.append(provider)
+                self._last_provider = provider
+            if completed:
+                self._wakeup.acquire(blocking=False)  # its wake-up, if still pending, is spent
+                return True, providers
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False, providers or [self._last_provider]
+            self._wakeup.acquire(timeout=min(remaining, threading.TIMEOUT_MAX))
+
+    def wait_signal(self, timeout: float) -> None:
+        """Block until a signal is pending, or for *timeout* seconds; the signal stays for :meth:`wait`."""
+        if not self._signals:
+            self._wakeup.acquire(timeout=timeout)
 
 
 class InternalExtension:
@@ -239,15 +353,16 @@ class InternalExtension:
     def _run(self) -> None:
         from lambda_otel_lite.telemetry import STATE, flush_provider
 
+        on_arrival = self._read_after_handler if self.mode is _config.ProcessorMode.ASYNC else None
         try:
             while True:
-                event = self.client.next_event()  # finalize mode: blocks for good, which ends the init
+                event = self.client.next_event(on_arrival)  # finalize mode: blocks for good, which ends the init
                 if self.mode is not _config.ProcessorMode.ASYNC or event.get("eventType") != "INVOKE":
                     continue
                 request_id = event.get("requestId")
                 deadline_ms = event.get("deadlineMs")
                 seconds_left = deadline_ms / 1000 - time.time() if isinstance(deadline_ms, int | float) else 900.0
-                completed, provider = self.completions.wait(request_id, time.monotonic() + max(seconds_left, 0.0))
+                completed, providers = self.completions.wait(request_id, time.monotonic() + max(seconds_left, 0.0))
                 if not completed:
                     _once.warning(
                         "no-completion",
@@ -256,10 +371,23 @@ class InternalExtension:
                         "flushed now",
                         request_id,
                     )
-                flush_provider(provider if provider is not None else STATE.provider)
+                flushed: list[object] = []
+                for provider in providers:
+                    target = provider if provider is not None else STATE.provider
+                    if not any(target is done for done in flushed):
+                        flush_provider(target)
+                        flushed.append(target)
                 self.invocations += 1
         except BaseException as exc:  # the thread must never die silently
             self._die(exc)
+
+    def _read_after_handler(self) -> None:
+        """The INVOKE event is arriving: read it once the handler signalled (or after a bound).
+
+        Reading and parsing it takes the GIL exactly while the runtime reads its own copy of the
+        event and starts the handler; after the handler, the same work waits for nothing.
+        """
+        self.completions.wait_signal(READ_AFTER_HANDLER_SECONDS)
 
     def _die(self, exc: BaseException) -> None:
         from lambda_otel_lite.telemetry import STATE, flush_provider
