@@ -119,7 +119,8 @@ class LambdaSpanProcessor(SpanProcessor):
         span_context = span.context
         if span_context is None or not span_context.trace_flags.sampled:
             return
-        if self._exporting_thread == threading.get_ident():
+        exporting = self._exporting_thread
+        if exporting is not None and exporting == threading.get_ident():
             # A span the exporter itself produced while exporting: queueing it would feed back.
             return
         with self._lock:
