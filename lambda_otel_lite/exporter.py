@@ -159,6 +159,7 @@ class StdoutSpanExporter(SpanExporter):
         """Spans that lost attributes or events to fit into one record."""
         self.dropped_spans = 0
         """Spans too large for any record, even without attributes and events."""
+        self._oversized: list[tuple[str, tuple[int, int] | None]] = []  # this export's, for its one warning
 
     @property
     def max_record_bytes(self) -> int:
@@ -170,6 +171,7 @@ class StdoutSpanExporter(SpanExporter):
         if not spans:
             return self._touch_pipe()
         lines = self._records([(span, _otlp.encode_span(span)) for span in spans])
+        self._report_oversized()
         self._report_repairs()
         for line in lines:
             if not self._write(line):
@@ -228,28 +230,36 @@ class StdoutSpanExporter(SpanExporter):
             if len(line) <= self._max_record_bytes:
                 return self._trimmed(span, line, len(skipped), events)
         self.dropped_spans += 1
-        logger.warning(
-            "Span %r was dropped: even without its attributes and events its telemetry record exceeds %d bytes "
-            "(%s). StdoutSpanExporter.dropped_spans counts every such span.",
-            span.name,
-            self._max_record_bytes,
-            _config.MAX_RECORD_BYTES.name,
-        )
+        self._oversized.append((span.name, None))
         return []
 
     def _trimmed(self, span: ReadableSpan, line: str, attributes: int, events: int) -> list[str]:
         self.trimmed_spans += 1
+        self._oversized.append((span.name, (attributes, events)))
+        return [line]
+
+    def _report_oversized(self) -> None:
+        """One warning for every span of this export that had to be trimmed or dropped to fit a record."""
+        oversized, self._oversized = self._oversized, []
+        if not oversized:
+            return
+        described = []
+        for name, trimmed in oversized[:5]:
+            if trimmed is None:
+                described.append(f"{name!r} dropped whole")
+            else:
+                described.append(f"{name!r} without {trimmed[0]} attributes and {trimmed[1]} events")
+        more = f" and {len(oversized) - 5} more" if len(oversized) > 5 else ""
         logger.warning(
-            "Span %r was too large for one telemetry record of at most %d bytes (%s): %d attributes and %d "
-            "events were left out (counted in its dropped counts). StdoutSpanExporter.trimmed_spans counts "
+            "%d spans did not fit into a telemetry record of at most %d bytes (%s): %s%s. What a trimmed span lost "
+            "is counted in its own dropped counts; StdoutSpanExporter.trimmed_spans and .dropped_spans count "
             "every such span.",
-            span.name,
+            len(oversized),
             self._max_record_bytes,
             _config.MAX_RECORD_BYTES.name,
-            attributes,
-            events,
+            "; ".join(described),
+            more,
         )
-        return [line]
 
     def _report_repairs(self) -> None:
         repairs = _otlp.REPAIRS

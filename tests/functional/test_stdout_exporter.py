@@ -289,9 +289,9 @@ def test_a_span_too_large_for_a_record_loses_its_largest_attributes_counted_with
     assert by_name["big"].dropped_attributes_count == 1
     assert exporter.trimmed_spans == 1
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
-        "Span 'big' was too large for one telemetry record of at most 8192 bytes (LAMBDA_OTEL_LITE_MAX_RECORD_BYTES): "
-        "1 attributes and 0 events were left out (counted in its dropped counts). StdoutSpanExporter.trimmed_spans "
-        "counts every such span."
+        "1 spans did not fit into a telemetry record of at most 8192 bytes (LAMBDA_OTEL_LITE_MAX_RECORD_BYTES): "
+        "'big' without 1 attributes and 0 events. What a trimmed span lost is counted in its own dropped counts; "
+        "StdoutSpanExporter.trimmed_spans and .dropped_spans count every such span."
     ]
 
 
@@ -317,8 +317,26 @@ def test_a_span_that_cannot_fit_at_all_is_dropped_counted_and_reported_and_the_r
     assert sorted(s.name for s in decoded_spans(capsys.readouterr().out)) == ["child", "root"]
     assert exporter.dropped_spans == 1
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert "was dropped" in warning
-    assert "8192 bytes" in warning
+    assert warning.startswith(
+        f"1 spans did not fit into a telemetry record of at most 8192 bytes (LAMBDA_OTEL_LITE_MAX_RECORD_BYTES): "
+        f"{span.name!r} dropped whole."
+    )
+
+
+def test_several_oversized_spans_in_one_export_give_one_warning_and_every_other_span_is_exported(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    big = [oversized({"blob": secrets.token_hex(6000)}, name=f"big-{i}") for i in range(7)]
+    hopeless = oversized({}, name=secrets.token_hex(6000))
+    exporter = StdoutSpanExporter(max_record_bytes=8192)
+    assert exporter.export([*big, hopeless, *make_spans(3)]) is SpanExportResult.SUCCESS
+    names = sorted(s.name for s in decoded_spans(capsys.readouterr().out))
+    assert names == sorted([f"big-{i}" for i in range(7)] + ["child", "child", "root"])
+    assert (exporter.trimmed_spans, exporter.dropped_spans) == (7, 1)
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.startswith("8 spans did not fit into a telemetry record of at most 8192 bytes")
+    assert "'big-0' without 1 attributes and 0 events" in warning
+    assert "and 3 more." in warning
 
 
 # --- configuration and failures -----------------------------------------------------------------------
