@@ -17,8 +17,9 @@ Figures, all from one run, subjects interleaved in shuffled order:
   interpreter, imports, init, first invocation; and the peak RSS then; and the part of it after
   ``awslambdaric`` has started (the subject's imports, init and first invocation);
 - warm handler latency, p50 and p99, per N;
-- for every subject, the time from the handler's return to the response POST, and how long
-  extensions ran after the response (the invocation is complete only then);
+- for every subject, the time from the handler's return to the response POST, how long
+  extensions ran after the response, and the whole cycle from the handler's return until the
+  runtime and every extension are back in ``/next`` (the invocation is complete only then);
 - bytes written to stdout per span, and spans exported against spans made (none may be lost).
 
 Ratios are to the bare handler, to the SDK floor (a TracerProvider whose processor drops every
@@ -158,6 +159,7 @@ class Samples:
     handler_us: dict[int, list[float]] = field(default_factory=lambda: {n: [] for n in NS})
     return_to_post_us: dict[int, list[float]] = field(default_factory=lambda: {n: [] for n in NS})
     extension_ms: dict[int, list[float]] = field(default_factory=lambda: {n: [] for n in NS})
+    cycle_us: dict[int, list[float]] = field(default_factory=lambda: {n: [] for n in NS})
     telemetry_bytes: dict[int, int] = field(default_factory=lambda: dict.fromkeys(NS, 0))
     spans_made: dict[int, int] = field(default_factory=lambda: dict.fromkeys(NS, 0))
     spans_exported: dict[int, int] = field(default_factory=lambda: dict.fromkeys(NS, 0))
@@ -222,6 +224,8 @@ def warm(local: LocalRuntime, samples: Samples, children: int, warmup: int, coun
         samples.handler_us[children].append(body["handler_ns"] / 1000)
         samples.return_to_post_us[children].append((invocation.responded_ns - body["returned_ns"]) / 1000)
         samples.extension_ms[children].append(invocation.extension_overhead_ms or 0.0)
+        if invocation.completed_ns:  # handler return until runtime and extensions are all back in /next
+            samples.cycle_us[children].append((invocation.completed_ns - body["returned_ns"]) / 1000)
         samples.peak_rss_kb = max(samples.peak_rss_kb, body["maxrss_kb"])
     if decode:
         size, spans = telemetry_in(local, since)
@@ -284,6 +288,7 @@ def summarise(results: dict[str, Samples]) -> dict[str, Any]:
                     "handler_us_p99": p99(samples.handler_us[n]),
                     "return_to_post_us_p50": p50(samples.return_to_post_us[n]),
                     "extension_ms_p50": p50(samples.extension_ms[n]),
+                    "cycle_us_p50": p50(samples.cycle_us[n]) if samples.cycle_us[n] else 0.0,
                     "invocations": len(samples.handler_us[n]),
                     "bytes_per_span": (
                         samples.telemetry_bytes[n] / samples.spans_exported[n] if samples.spans_exported[n] else None
@@ -346,8 +351,8 @@ def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
         "**Response path** (handler return to the response POST, µs p50) and extensions after the response (ms p50)",
         "",
         "| subject | return→POST N=0 | N=10 | N=100 | N=100 / N=0 | growth x SDK floor's "
-        "| extensions after response N=10 | N=100 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| extensions after response N=10 | N=100 | return→complete N=10 µs | x 0.15.0 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
 
     def growth(row: dict[str, Any]) -> float:
@@ -356,10 +361,12 @@ def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
     for name, row in summary.items():
         warm_rows = [row["warm"][str(n)] for n in NS]
         posts = [warm_row["return_to_post_us_p50"] for warm_row in warm_rows]
+        base_cycle = summary.get(subjects[name].baseline, row)["warm"]["10"]["cycle_us_p50"]
         lines.append(
             f"| {name} | {posts[0]:.0f} | {posts[1]:.0f} | {posts[2]:.0f} | {_ratio(posts[2], posts[0])} | "
             f"{_ratio(growth(row), growth(floor))} | "
-            f"{warm_rows[1]['extension_ms_p50']:.2f} | {warm_rows[2]['extension_ms_p50']:.2f} |"
+            f"{warm_rows[1]['extension_ms_p50']:.2f} | {warm_rows[2]['extension_ms_p50']:.2f} | "
+            f"{warm_rows[1]['cycle_us_p50']:.0f} | {_ratio(warm_rows[1]['cycle_us_p50'], base_cycle)} |"
         )
     lines += [
         "",
