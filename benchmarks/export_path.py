@@ -25,6 +25,7 @@ import random
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans as reference_encode
@@ -36,14 +37,15 @@ from otlp_stdout_span_exporter import OTLPStdoutSpanExporter
 from lambda_otel_lite import StdoutSpanExporter, _otlp
 from lambda_otel_lite.resource import LambdaResource, get_lambda_resource
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "field" / "functions"))
+from workload import make_children  # the field benchmark's workload, so both time the same spans
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 LAMBDA_ENV = {
     "AWS_REGION": "eu-west-1",
     "AWS_LAMBDA_FUNCTION_NAME": "orders-api",
-    "AWS_LAMBDA_FUNCTION_VERSION": "7",
-    "AWS_LAMBDA_LOG_STREAM_NAME": "2026/11/25/[7]0123456789abcdef0123456789abcdef",
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
 }
 
@@ -65,13 +67,7 @@ def batch(children: int) -> list[ReadableSpan]:
         "faas.cold_start": False,
     }
     with tracer.start_as_current_span("GET /orders/{id}", attributes=root_attributes):
-        for index in range(children):
-            with tracer.start_as_current_span("load_item") as span:
-                span.set_attribute("item.index", index)
-                span.set_attribute("item.sku", "SKU-0042")
-                span.set_attribute("item.quantity", 2)
-                span.set_attribute("item.price", 19.99)
-                span.set_attribute("item.in_stock", True)
+        make_children(tracer, children)
     provider.shutdown()
     return list(exporter.get_finished_spans())
 

@@ -18,6 +18,20 @@ LAMBDA_ENV = {
 """What Lambda sets in an execution environment, for tests that want a realistic resource."""
 
 
+class RecordingStdout:
+    """A stand-in for ``sys.stdout`` that keeps each ``write()`` apart (whole-line records)."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+
 class StdoutTelemetry:
     """Reads what the exporter printed to (captured) stdout and decodes it with opentelemetry-proto."""
 

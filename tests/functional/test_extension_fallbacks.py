@@ -11,7 +11,7 @@ from lambda_otel_lite import init_telemetry, traced_handler
 from lambda_otel_lite._config import ProcessorMode
 from lambda_otel_lite.telemetry import STATE
 from lambda_otel_lite.testing import LambdaContext
-from tests.support import StdoutTelemetry
+from tests.support import RecordingStdout, StdoutTelemetry
 
 
 def _closed_port() -> int:
@@ -69,24 +69,12 @@ def test_a_malformed_runtime_api_address_gives_sync_mode(
     assert "AWS_LAMBDA_RUNTIME_API='no-port-here' is not host:port" in caplog.text
 
 
-class _RecordingStdout:
-    def __init__(self) -> None:
-        self.writes: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.writes.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        return None
-
-
 def test_the_default_exporter_writes_each_record_with_its_newline_in_one_write(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A thread printing between the record and its newline would corrupt both lines."""
     tracer, provider = init_telemetry("whole-lines")
-    recording = _RecordingStdout()
+    recording = RecordingStdout()
     monkeypatch.setattr("sys.stdout", recording)
     with tracer.start_as_current_span("one"):
         pass

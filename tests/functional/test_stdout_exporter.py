@@ -22,6 +22,7 @@ from otlp_stdout_span_exporter.constants import Defaults
 
 from lambda_otel_lite import ConfigurationError, LambdaSpanProcessor, StdoutSpanExporter, init_telemetry
 from lambda_otel_lite.exporter import record_version
+from tests.support import RecordingStdout
 
 
 def make_spans(count: int = 3, **attributes: Any) -> list[ReadableSpan]:
@@ -35,20 +36,6 @@ def make_spans(count: int = 3, **attributes: Any) -> list[ReadableSpan]:
                 pass
     provider.shutdown()
     return list(exporter.get_finished_spans())
-
-
-class RecordingStdout:
-    """A stdout that keeps each write() apart."""
-
-    def __init__(self) -> None:
-        self.writes: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.writes.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
 
 
 def records(text: str) -> list[dict[str, Any]]:
