@@ -268,16 +268,21 @@ def parse_mode(value: str | None) -> ProcessorMode:
 
 def parse_queue_size(value: str | None) -> int:
     """Parse ``LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE``; unset or invalid gives 2048."""
+    return _parse_int(QUEUE_SIZE, value, 1, "a positive integer", DEFAULT_QUEUE_SIZE)
+
+
+def _parse_int(var: EnvVar, value: str | None, minimum: int, allowed: str, default: int) -> int:
+    """An integer variable of at least *minimum*; unset gives *default*, invalid warns and gives it."""
     if value is None or not value.strip():
-        return DEFAULT_QUEUE_SIZE
+        return default
     try:
-        size = int(value.strip())
+        number = int(value.strip())
     except ValueError:
-        size = 0
-    if size <= 0:
-        _warn_invalid(QUEUE_SIZE, value, "a positive integer", str(DEFAULT_QUEUE_SIZE))
-        return DEFAULT_QUEUE_SIZE
-    return size
+        number = minimum - 1
+    if number < minimum:
+        _warn_invalid(var, value, allowed, str(default))
+        return default
+    return number
 
 
 def parse_semconv(value: str | None) -> SemconvMode:
@@ -319,16 +324,8 @@ def parse_exporter(value: str | None) -> ExporterChoice:
 
 def parse_max_record_bytes(value: str | None) -> int:
     """Parse ``LAMBDA_OTEL_LITE_MAX_RECORD_BYTES``; unset or invalid gives 262144."""
-    if value is None or not value.strip():
-        return DEFAULT_MAX_RECORD_BYTES
-    try:
-        size = int(value.strip())
-    except ValueError:
-        size = 0
-    if size < MIN_MAX_RECORD_BYTES:
-        _warn_invalid(MAX_RECORD_BYTES, value, f"an integer >= {MIN_MAX_RECORD_BYTES}", str(DEFAULT_MAX_RECORD_BYTES))
-        return DEFAULT_MAX_RECORD_BYTES
-    return size
+    allowed = f"an integer >= {MIN_MAX_RECORD_BYTES}"
+    return _parse_int(MAX_RECORD_BYTES, value, MIN_MAX_RECORD_BYTES, allowed, DEFAULT_MAX_RECORD_BYTES)
 
 
 DEFAULT_COMPRESSION_LEVEL = 6
