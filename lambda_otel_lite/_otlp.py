@@ -30,6 +30,7 @@ safe to race (a lost insert only costs a re-encode).
 from __future__ import annotations
 
 import struct
+from collections import abc
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.attributes import BoundedAttributes as _BoundedAttributes
@@ -118,23 +119,11 @@ def _any_value(value: Any) -> bytes:
         return _DOUBLE.pack(0x21, value)
     if isinstance(value, bytes):
         return _field(b"\x3a", value)
-    if isinstance(value, (list, tuple)) or _is_sequence(value):
+    if isinstance(value, (list, tuple, abc.Sequence)):
         return _field(b"\x2a", b"".join([_field(b"\x0a", _any_value(item)) for item in value]))
-    if _is_mapping(value):
+    if isinstance(value, abc.Mapping):
         return _field(b"\x32", b"".join([_field(b"\x0a", _key_value(str(k), v)) for k, v in value.items()]))
     raise _Unsupported(type(value).__name__)
-
-
-def _is_sequence(value: object) -> bool:
-    from collections.abc import Sequence
-
-    return isinstance(value, Sequence)
-
-
-def _is_mapping(value: object) -> bool:
-    from collections.abc import Mapping
-
-    return isinstance(value, Mapping)
 
 
 def _key_prefix(key: str) -> bytes:
