@@ -112,4 +112,23 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site with mkdocs --strict, then check every internal link of the built site."""
     _install(session, "docs")
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
-    session.run("linkchecker", "--no-status", "--no-warnings", "site/index.html")
+    # linkchecker run as root drops to `nobody`, who may not read a checkout under a private
+    # directory (a clone in `mktemp -d`): serve the site on 127.0.0.1 instead of reading its files.
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory="site")
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:  # listening once constructed
+        thread = threading.Thread(target=server.serve_forever, name="docs-server", daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+            session.run("linkchecker", "--no-status", "--no-warnings", url)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
