@@ -256,14 +256,18 @@ def _warn_invalid(var: EnvVar, value: str, allowed: str, fallback: str) -> None:
 
 def parse_mode(value: str | None) -> ProcessorMode:
     """Parse ``LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE``; unset or invalid gives ``sync``."""
+    return _parse_choice(MODE, value, ProcessorMode, ProcessorMode.SYNC)
+
+
+def _parse_choice[E: enum.StrEnum](var: EnvVar, value: str | None, choices: type[E], default: E) -> E:
+    """One of *choices*, ignoring case and surrounding space; unset gives *default*, invalid warns and gives it."""
     if value is None or not value.strip():
-        return ProcessorMode.SYNC
+        return default
     try:
-        return ProcessorMode(value.strip().lower())
+        return choices(value.strip().lower())
     except ValueError:
-        allowed = ", ".join(m.value for m in ProcessorMode)
-        _warn_invalid(MODE, value, allowed, ProcessorMode.SYNC.value)
-        return ProcessorMode.SYNC
+        _warn_invalid(var, value, ", ".join(choice.value for choice in choices), default.value)
+        return default
 
 
 def parse_queue_size(value: str | None) -> int:
@@ -313,13 +317,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
 
 def parse_exporter(value: str | None) -> ExporterChoice:
     """Parse ``LAMBDA_OTEL_LITE_EXPORTER``; unset or invalid gives ``native``."""
-    if value is None or not value.strip():
-        return ExporterChoice.NATIVE
-    try:
-        return ExporterChoice(value.strip().lower())
-    except ValueError:
-        _warn_invalid(EXPORTER, value, ", ".join(c.value for c in ExporterChoice), ExporterChoice.NATIVE.value)
-        return ExporterChoice.NATIVE
+    return _parse_choice(EXPORTER, value, ExporterChoice, ExporterChoice.NATIVE)
 
 
 def parse_max_record_bytes(value: str | None) -> int:
