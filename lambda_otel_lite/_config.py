@@ -351,12 +351,14 @@ def exporter_settings(
     gzip_level: int | None,
     log_level: str | None,
     pipe: bool | None,
+    max_record_bytes: int | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ExporterSettings:
     """Resolve the stdout exporter's settings with ``otlp-stdout-span-exporter``'s precedence.
 
     Unlike the rest of the library, its variables override the constructor's arguments, because
-    that package does so and users configure both exporters the same way.
+    that package does so and users configure both exporters the same way. ``max_record_bytes`` is
+    lambda-otel-lite's own: the argument wins, and the variable is read only without one.
     """
     env = os.environ if environ is None else environ
     level = DEFAULT_COMPRESSION_LEVEL if gzip_level is None else gzip_level
@@ -393,7 +395,9 @@ def exporter_settings(
         pipe=to_pipe,
         service_name=env.get(SERVICE_NAME.name) or env.get(FUNCTION_NAME.name) or "unknown-service",
         headers=headers,
-        max_record_bytes=parse_max_record_bytes(env.get(MAX_RECORD_BYTES.name)),
+        max_record_bytes=(
+            parse_max_record_bytes(env.get(MAX_RECORD_BYTES.name)) if max_record_bytes is None else max_record_bytes
+        ),
     )
 
 

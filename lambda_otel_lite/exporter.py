@@ -123,13 +123,12 @@ class StdoutSpanExporter(SpanExporter):
         output = getattr(output_type, "value", output_type)
         if output not in (None, "stdout", "pipe"):
             raise ConfigurationError(f"output_type must be 'stdout' or 'pipe', got {output_type!r}")
-        settings = _config.exporter_settings(gzip_level, log_level, output == "pipe")
-        if max_record_bytes is None:
-            max_record_bytes = settings.max_record_bytes
-        elif type(max_record_bytes) is not int or max_record_bytes < _config.MIN_MAX_RECORD_BYTES:
-            raise ConfigurationError(f"max_record_bytes must be an integer >= 4096, got {max_record_bytes!r}")
+        minimum = _config.MIN_MAX_RECORD_BYTES
+        if max_record_bytes is not None and (type(max_record_bytes) is not int or max_record_bytes < minimum):
+            raise ConfigurationError(f"max_record_bytes must be an integer >= {minimum}, got {max_record_bytes!r}")
+        settings = _config.exporter_settings(gzip_level, log_level, output == "pipe", max_record_bytes)
         self._gzip_level = settings.gzip_level
-        self._max_record_bytes = max_record_bytes
+        self._max_record_bytes = settings.max_record_bytes
         self._pipe: str | None = None
         if settings.pipe:
             path = pipe_path or PIPE_PATH

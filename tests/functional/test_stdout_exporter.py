@@ -362,6 +362,14 @@ def test_a_bad_record_limit_variable_warns_once_and_uses_the_default(
     assert [r.getMessage() for r in caplog.records] == expected
 
 
+def test_the_record_limit_argument_wins_and_the_variable_is_not_read(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("LAMBDA_OTEL_LITE_MAX_RECORD_BYTES", "not a number")
+    assert StdoutSpanExporter(max_record_bytes=8192).max_record_bytes == 8192
+    assert caplog.records == []
+
+
 def test_the_record_limit_variable_sets_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAMBDA_OTEL_LITE_MAX_RECORD_BYTES", "65536")
     assert StdoutSpanExporter().max_record_bytes == 65536
