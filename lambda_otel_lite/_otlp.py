@@ -199,17 +199,20 @@ def _items(attributes: Any) -> Iterable[tuple[str, Any]]:
 # --- spans ------------------------------------------------------------------------------------------
 
 
-def _flags(parent: Any) -> bytes:
-    if parent is not None and parent.is_remote:
-        return _FIXED32.pack(_HAS_IS_REMOTE | _IS_REMOTE)
-    return _FIXED32.pack(_HAS_IS_REMOTE)
+_LOCAL_BITS = _FIXED32.pack(_HAS_IS_REMOTE)
+_REMOTE_BITS = _FIXED32.pack(_HAS_IS_REMOTE | _IS_REMOTE)
+
+
+def _flags(context: Any) -> bytes:
+    """The flags' bits for a span whose parent (or a link whose target) is *context*, as the reference sets them."""
+    return _REMOTE_BITS if context is not None and context.is_remote else _LOCAL_BITS
 
 
 _TRACE_ID: dict[int, bytes] = {}  # trace id -> Span.trace_id field and the span_id tag after it
 _NAMES: dict[str, bytes] = {}  # span name -> Span.name field
 
-_LOCAL_FLAGS = _FLAGS + _FIXED32.pack(_HAS_IS_REMOTE)
-_REMOTE_FLAGS = _FLAGS + _FIXED32.pack(_HAS_IS_REMOTE | _IS_REMOTE)
+_LOCAL_FLAGS = _FLAGS + _LOCAL_BITS
+_REMOTE_FLAGS = _FLAGS + _REMOTE_BITS
 
 
 def encode_span(span: ReadableSpan, skip_attributes: frozenset[str] = frozenset(), skip_events: int = 0) -> bytes:
