@@ -197,9 +197,11 @@ class traced_handler:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if exc is not None:
-            record_exception(self._invocation, exc)
-        finish_invocation(self._invocation)
+        try:
+            if exc is not None:
+                record_exception(self._invocation, exc)
+        finally:
+            finish_invocation(self._invocation)
 
 
 # --- @instrumented ------------------------------------------------------------------------------
@@ -418,11 +420,15 @@ def _decorate[**P, R](
                 raise error
             result = func(handler_event, *args[1:], **kwargs)  # type: ignore[arg-type]
         except BaseException as exc:
-            record_exception(invocation, exc)
-            finish_invocation(invocation)
+            try:
+                record_exception(invocation, exc)
+            finally:
+                finish_invocation(invocation)
             raise
-        record_response(invocation, result)
-        finish_invocation(invocation)
+        try:
+            record_response(invocation, result)
+        finally:
+            finish_invocation(invocation)
         return result
 
     return wrapper

@@ -16,16 +16,18 @@ from typing import TYPE_CHECKING
 
 from opentelemetry import context as context_api
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from lambda_otel_lite import _config, semconv
 from lambda_otel_lite._log import OnceLogger, internal_error
 from lambda_otel_lite.propagation import CarrierFunction, carrier_from_function, extract_context
 from lambda_otel_lite.sources import EventSource, detect_source
-from lambda_otel_lite.telemetry import STATE
+from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE
 
 if TYPE_CHECKING:
-    from opentelemetry.context import Context
+    from contextvars import ContextVar, Token
+
     from opentelemetry.util.types import Attributes
 
     from lambda_otel_lite.sources import Attributes as MutableAttributes
@@ -38,18 +40,63 @@ _SAME: object = object()
 
 
 class Invocation:
-    """One running invocation: its span, the context token, and where its spans go."""
+    """One running invocation: its span, the context tokens, and where its spans go.
 
-    __slots__ = ("kind", "provider", "request_id", "span", "token")
+    ``outer`` is the invocation this one is nested in (a ``traced_handler`` inside an instrumented
+    handler, within the same request), or None: only an outermost invocation completes, that is,
+    hands its spans to the processing mode. ``_unfinished`` is emptied by the one caller that ends
+    the invocation (``list.pop`` is atomic): the handler's return, or the timeout path.
+    """
+
+    __slots__ = ("_unfinished", "current_token", "kind", "outer", "provider", "request_id", "span", "token")
 
     def __init__(
-        self, span: trace.Span, token: object, kind: SpanKind, provider: object, request_id: str | None
+        self,
+        span: trace.Span,
+        token: object,
+        kind: SpanKind,
+        provider: object,
+        request_id: str | None,
+        outer: Invocation | None = None,
     ) -> None:
         self.span = span
         self.token = token
         self.kind = kind
         self.provider = provider
         self.request_id = request_id
+        self.outer = outer
+        self.current_token: Token[Invocation | None] | None = None
+        self._unfinished = [True]
+
+    @property
+    def finished(self) -> bool:
+        return not self._unfinished
+
+    def claim_finish(self) -> bool:
+        """True for the one caller that gets to end this invocation; False for every later one."""
+        try:
+            self._unfinished.pop()
+        except IndexError:
+            return False
+        return True
+
+
+_CURRENT: ContextVar[Invocation | None] = CURRENT_INVOCATION
+
+
+def _enclosing(request_id: str | None) -> tuple[Invocation | None, bool]:
+    """The running invocation a new one with *request_id* is nested in, and whether a stale one was found.
+
+    A running invocation of another request (or one already ended) is stale: leaked by a handler
+    that never returned through us, or left over in this thread. The new invocation is then an
+    outermost one, and completes on its own; a stale invocation never blocks later ones.
+    """
+    outer = _CURRENT.get()
+    if outer is None:
+        return None, False
+    if outer.finished or outer.request_id != request_id:
+        return None, True
+    return outer, False
 
 
 @functools.lru_cache(maxsize=16)
@@ -154,25 +201,30 @@ def start_invocation(
         internal_error(_once, "start-invocation", "could not derive the invocation span's attributes")
     if attributes:
         span_attributes.update(attributes)
-    span = tracer.start_span(
-        name or suggested or fallback_name,
-        context=parent,
-        kind=kind if kind is not None else SpanKind.SERVER,
-        attributes=span_attributes,
-        links=all_links,
-        start_time=start_time,
-    )
+    request_id = getattr(lambda_context, "aws_request_id", None)
+    if not isinstance(request_id, str):
+        request_id = None
+    outer, stale = _enclosing(request_id)
+    if parent is None and stale:
+        parent = Context()  # not a child of the stale invocation's span, still in the context
+    span_kind = kind if kind is not None else SpanKind.SERVER
+    try:
+        span = tracer.start_span(
+            name or suggested or fallback_name,
+            context=parent,
+            kind=span_kind,
+            attributes=span_attributes,
+            links=all_links,
+            start_time=start_time,
+        )
+    except Exception:  # e.g. a span processor whose on_start raises: the handler still runs
+        _once.warning("start-span", "Starting the invocation span raised; this invocation is not traced", exc_info=True)
+        span = trace.INVALID_SPAN
     # The parent context also carries baggage: keep it current inside the handler.
     token = context_api.attach(trace.set_span_in_context(span, parent))
-    request_id = getattr(lambda_context, "aws_request_id", None)
-    STATE.depth += 1
-    return Invocation(
-        span,
-        token,
-        kind if kind is not None else SpanKind.SERVER,
-        provider,
-        request_id if isinstance(request_id, str) else None,
-    )
+    invocation = Invocation(span, token, span_kind, provider, request_id, outer)
+    invocation.current_token = _CURRENT.set(invocation)
+    return invocation
 
 
 def status_code_of(response: object) -> int | None:
@@ -193,8 +245,21 @@ def status_code_of(response: object) -> int | None:
 
 
 def record_response(invocation: Invocation, response: object) -> None:
-    """Set the status-code attribute and, for 5xx (or 4xx on a CLIENT span), status ERROR."""
-    code = status_code_of(response)
+    """Set the status-code attribute and, for 5xx (or 4xx on a CLIENT span), status ERROR.
+
+    Reading the status code runs the response's own code (a ``status_code`` property): if that
+    raises, the response is recorded without a status code and the handler's result is kept.
+    """
+    try:
+        code = status_code_of(response)
+    except Exception:
+        _once.warning(
+            "status-code-raised",
+            "Reading the status code of the handler's %s response raised; the invocation span has no status code",
+            type(response).__name__,
+            exc_info=True,
+        )
+        return
     if code is None:
         return
     span = invocation.span
@@ -205,20 +270,55 @@ def record_response(invocation: Invocation, response: object) -> None:
 
 
 def record_exception(invocation: Invocation, exc: BaseException) -> None:
-    """Record a handler exception on the span with status ERROR."""
+    """Record a handler exception on the span with status ERROR.
+
+    The exception's own ``__str__`` may raise: the span then gets its type alone, and the handler's
+    exception is still the one that propagates.
+    """
     span = invocation.span
-    span.record_exception(exc, escaped=True)
-    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+    try:
+        description = f"{type(exc).__name__}: {exc}"
+    except Exception:
+        description = type(exc).__name__
+    try:
+        span.record_exception(exc, escaped=True)
+    except Exception:
+        _once.warning(
+            "record-exception", "Recording the handler's %s on the span raised", type(exc).__name__, exc_info=True
+        )
+    span.set_status(Status(StatusCode.ERROR, description))
 
 
-def finish_invocation(invocation: Invocation) -> None:
-    """End the span, restore the context, and hand the spans to the processing mode."""
+def _restore_context(invocation: Invocation) -> None:
     try:
         context_api.detach(invocation.token)  # type: ignore[arg-type]
     except Exception:
         internal_error(_once, "detach", "could not restore the context of the invocation")
-    invocation.span.end()
-    STATE.depth -= 1
-    if STATE.depth <= 0:  # a nested traced_handler does not complete the invocation
-        STATE.depth = 0
-        STATE.complete_invocation(invocation.provider, invocation.request_id)
+    current_token, invocation.current_token = invocation.current_token, None
+    if current_token is not None:
+        try:
+            _CURRENT.reset(current_token)
+        except ValueError:  # finished from another context (a thread the handler handed it to)
+            if _CURRENT.get() is invocation:
+                _CURRENT.set(invocation.outer)
+
+
+def finish_invocation(invocation: Invocation) -> None:
+    """End the span, restore the context, and hand the spans to the processing mode.
+
+    Runs whatever happened before it (a raising processor, a response that could not be read):
+    each step is guarded on its own, so the invocation always completes and the handler's result
+    or exception is what the caller gets.
+    """
+    _restore_context(invocation)
+    if not invocation.claim_finish():
+        return  # already ended (and exported) by the timeout path: nothing is exported twice
+    try:
+        invocation.span.end()
+    except Exception:  # a span processor's on_end raising: the spans queued so far still go out
+        _once.warning("end-span", "Ending the invocation span raised", exc_info=True)
+    if invocation.outer is None:  # a nested traced_handler does not complete the invocation
+        try:
+            STATE.complete_invocation(invocation.provider, invocation.request_id)
+        except Exception:
+            internal_error(_once, "complete-invocation", "could not hand the invocation's spans to the processing mode")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
@@ -38,13 +39,17 @@ logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
 
 
+CURRENT_INVOCATION: ContextVar[Any] = ContextVar("lambda_otel_lite_invocation", default=None)
+"""The innermost running invocation (``invocation.Invocation``) of this context: thread or task."""
+
+
 class _State:
     """Everything global: the active provider, the parsed config, the cold-start flag.
 
     ``reset()`` restores the state of a fresh process; the test suite calls it around every test.
     """
 
-    __slots__ = ("_config", "_names", "cold_start", "depth", "extension", "mode", "provider", "tracer")
+    __slots__ = ("_config", "_names", "cold_start", "extension", "mode", "provider", "tracer")
 
     def __init__(self) -> None:
         self.reset()
@@ -54,8 +59,7 @@ class _State:
         self.tracer: trace.Tracer | None = None
         self.mode: _config.ProcessorMode = _config.ProcessorMode.SYNC
         self.cold_start = True
-        self.depth = 0
-        """Invocation spans open right now: only the outermost one's end completes the invocation."""
+        CURRENT_INVOCATION.set(None)  # in the calling context: a leaked invocation of a test is gone
         self.extension: InternalExtension | None = None
         self._config: Config | None = None
         self._names: AttributeNames | None = None
