@@ -116,6 +116,15 @@ MAX_RECORD_BYTES = EnvVar(
     "256 KB per log event). A batch over it is written as several records; a single span over it loses "
     "attributes, then events, or is dropped, and is counted and reported.",
 )
+TIMEOUT_MARGIN_MS = EnvVar(
+    "LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS",
+    "int >= 0 (milliseconds)",
+    "100",
+    "How long before an invocation's deadline an instrumented invocation still running is reported "
+    "as timed out: its span ends with status ERROR and `error.type` `timeout`, the spans still open "
+    "in it end as cut short, and all of it is exported before Lambda stops the function. `0` turns "
+    "the watchdog off. A margin of half the invocation's time or more is clamped to half of it.",
+)
 COMPRESSION_LEVEL = EnvVar(
     "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL",
     "0-9",
@@ -184,6 +193,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     PROPAGATORS,
     EXPORTER,
     MAX_RECORD_BYTES,
+    TIMEOUT_MARGIN_MS,
     COMPRESSION_LEVEL,
     LOG_LEVEL,
     OUTPUT_TYPE,
@@ -229,6 +239,8 @@ class Config(NamedTuple):
     queue_size: int = DEFAULT_QUEUE_SIZE
     semconv: SemconvMode = SemconvMode.LEGACY
     exporter: ExporterChoice = ExporterChoice.NATIVE
+    timeout_margin_ms: int = 100
+    """``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``; 0: no timeout watchdog."""
     initialization_type: str = "on-demand"
     """``AWS_LAMBDA_INITIALIZATION_TYPE``: on-demand, provisioned-concurrency or snap-start."""
     runtime_api: str | None = None
@@ -309,6 +321,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         queue_size=parse_queue_size(env.get(QUEUE_SIZE.name)),
         semconv=parse_semconv(env.get(SEMCONV_OPT_IN.name)),
         exporter=parse_exporter(env.get(EXPORTER.name)),
+        timeout_margin_ms=parse_timeout_margin(env.get(TIMEOUT_MARGIN_MS.name)),
         initialization_type=env.get(INITIALIZATION_TYPE.name) or "on-demand",
         runtime_api=env.get(RUNTIME_API.name) or None,
         execution_env=env.get(EXECUTION_ENV.name) or None,
@@ -324,6 +337,16 @@ def parse_max_record_bytes(value: str | None) -> int:
     """Parse ``LAMBDA_OTEL_LITE_MAX_RECORD_BYTES``; unset or invalid gives 262144."""
     allowed = f"an integer >= {MIN_MAX_RECORD_BYTES}"
     return _parse_int(MAX_RECORD_BYTES, value, MIN_MAX_RECORD_BYTES, allowed, DEFAULT_MAX_RECORD_BYTES)
+
+
+DEFAULT_TIMEOUT_MARGIN_MS = 100
+
+
+def parse_timeout_margin(value: str | None) -> int:
+    """Parse ``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``; unset or invalid gives 100 (0 turns the watchdog off)."""
+    return _parse_int(
+        TIMEOUT_MARGIN_MS, value, 0, "an integer >= 0 (milliseconds; 0 turns it off)", DEFAULT_TIMEOUT_MARGIN_MS
+    )
 
 
 DEFAULT_COMPRESSION_LEVEL = 6

@@ -364,13 +364,7 @@ class InternalExtension:
                 seconds_left = deadline_ms / 1000 - time.time() if isinstance(deadline_ms, int | float) else 900.0
                 completed, providers = self.completions.wait(request_id, time.monotonic() + max(seconds_left, 0.0))
                 if not completed:
-                    _once.warning(
-                        "no-completion",
-                        "async mode: invocation %s reached its deadline without an instrumented handler finishing "
-                        "(wrap the handler with @instrumented or traced_handler, or use sync mode); spans are "
-                        "flushed now",
-                        request_id,
-                    )
+                    self._report_deadline(request_id)
                 flushed: list[object] = []
                 for provider in providers:
                     target = provider if provider is not None else STATE.provider
@@ -380,6 +374,26 @@ class InternalExtension:
                 self.invocations += 1
         except BaseException as exc:  # the thread must never die silently
             self._die(exc)
+
+    @staticmethod
+    def _report_deadline(request_id: object) -> None:
+        from lambda_otel_lite._timeouts import WATCHDOG
+
+        if any(invocation.request_id == request_id for invocation in WATCHDOG.running()):
+            _once.warning(
+                "deadline-running",
+                "async mode: invocation %s reached its deadline with its instrumented handler still running "
+                "(the timeout watchdog is off: %s=0); spans are flushed now",
+                request_id,
+                _config.TIMEOUT_MARGIN_MS.name,
+            )
+            return
+        _once.warning(
+            "no-completion",
+            "async mode: invocation %s reached its deadline and no instrumented handler ran for it "
+            "(wrap the handler with @instrumented or traced_handler, or use sync mode); spans are flushed now",
+            request_id,
+        )
 
     def _read_after_handler(self) -> None:
         """The INVOKE event is arriving: read it once the handler signalled (or after a bound).
@@ -433,6 +447,12 @@ class _SigtermHandler:
                 return False
             self._flushed = True
             started = time.monotonic()
+            try:
+                from lambda_otel_lite._timeouts import time_out_running
+
+                time_out_running(shutting_down=True)  # the reset after a timeout: end what still runs
+            except Exception:
+                logger.warning("SIGTERM: ending the running invocation failed", exc_info=True)
             provider = STATE.provider
             if provider is not None:
                 try:

@@ -19,11 +19,11 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
-from lambda_otel_lite import _config, semconv
+from lambda_otel_lite import _config, _timeouts, semconv
 from lambda_otel_lite._log import OnceLogger, internal_error
 from lambda_otel_lite.propagation import CarrierFunction, carrier_from_function, extract_context
 from lambda_otel_lite.sources import EventSource, detect_source
-from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE
+from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE, flush_provider
 
 if TYPE_CHECKING:
     from contextvars import ContextVar, Token
@@ -48,7 +48,18 @@ class Invocation:
     the invocation (``list.pop`` is atomic): the handler's return, or the timeout path.
     """
 
-    __slots__ = ("_unfinished", "current_token", "kind", "outer", "provider", "request_id", "span", "token")
+    __slots__ = (
+        "_unfinished",
+        "current_token",
+        "deadline",
+        "kind",
+        "margin_ms",
+        "outer",
+        "provider",
+        "request_id",
+        "span",
+        "token",
+    )
 
     def __init__(
         self,
@@ -66,6 +77,9 @@ class Invocation:
         self.request_id = request_id
         self.outer = outer
         self.current_token: Token[Invocation | None] | None = None
+        self.margin_ms = 0
+        self.deadline: float | None = None
+        """Monotonic time of the deadline, when the Lambda context tells it."""
         self._unfinished = [True]
 
     @property
@@ -224,6 +238,14 @@ def start_invocation(
     token = context_api.attach(trace.set_span_in_context(span, parent))
     invocation = Invocation(span, token, span_kind, provider, request_id, outer)
     invocation.current_token = _CURRENT.set(invocation)
+    if outer is None:
+        margin_ms = STATE.config.timeout_margin_ms
+        try:
+            _timeouts.arm(invocation, lambda_context, margin_ms)
+        except Exception:  # the context's own method raised: this invocation has no watchdog
+            _once.warning(
+                "remaining-time", "context.get_remaining_time_in_millis() raised; no timeout watchdog", exc_info=True
+            )
     return invocation
 
 
@@ -310,9 +332,14 @@ def finish_invocation(invocation: Invocation) -> None:
     each step is guarded on its own, so the invocation always completes and the handler's result
     or exception is what the caller gets.
     """
+    _timeouts.WATCHDOG.disarm(invocation)
     _restore_context(invocation)
     if not invocation.claim_finish():
-        return  # already ended (and exported) by the timeout path: nothing is exported twice
+        # Timed out already, and exported then: nothing is exported twice. Spans the handler ended
+        # since then go out now in sync mode (in the other modes, with the next flush).
+        if STATE.mode is _config.ProcessorMode.SYNC and invocation.outer is None:
+            flush_provider(invocation.provider if invocation.provider is not None else STATE.provider)
+        return
     try:
         invocation.span.end()
     except Exception:  # a span processor's on_end raising: the spans queued so far still go out

@@ -290,6 +290,9 @@ def init_telemetry(
     provider = TracerProvider(resource=LambdaResource.of(resource))
     for processor in [*processors, *_OBSERVERS]:
         provider.add_span_processor(processor)
+    from lambda_otel_lite._timeouts import OPEN_SPANS
+
+    provider.add_span_processor(OPEN_SPANS)  # what a timeout (or the SIGTERM of a reset) ends as cut short
 
     previous = STATE.provider
     STATE.config = config

@@ -13,8 +13,9 @@ rules of the platform that decide when telemetry is safe:
   posts it; the invocation is *complete* when the runtime and those extensions are back in ``/next``.
 - **Freeze**: once complete, the function's process group is stopped (SIGSTOP) until the next
   invocation (SIGCONT), as Lambda freezes an idle environment.
-- **Timeout**: no response by the deadline kills the process group; the next invocation starts a new
-  environment (a new init).
+- **Timeout**: no response by the deadline resets the environment: SIGTERM and the 500 ms grace
+  period when an extension registered, then SIGKILL (at once without one); the next invocation
+  starts a new environment (a new init).
 - **Shutdown**: SIGTERM reaches the runtime only when at least one extension registered, followed by
   SIGKILL after the 500 ms grace period (only internal extensions here); without one, SIGKILL at once.
 
@@ -472,9 +473,21 @@ class LocalRuntime:
         invocation.done.set()
 
     def _timed_out(self, invocation: Invocation) -> None:
+        """The reset after a timeout: SIGTERM first when an extension registered (as at shutdown), then SIGKILL."""
         invocation.timed_out = True
         invocation.error = {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {self.timeout:g} s"}
         self.log("timeout", number=invocation.number, request_id=invocation.request_id)
+        process = self._process
+        if process is not None and self.extensions and process.poll() is None:
+            self.log("sigterm", pid=process.pid, reason="reset after the timeout")
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.log("sigkill", reason="grace period over")
+        elif process is not None:
+            self.log("sigkill", reason="timeout, no extension registered, so no SIGTERM")
         self._kill()
         invocation.done.set()
 

@@ -397,12 +397,12 @@ def test_a_closed_stdout_fails_the_export_with_its_cause_and_the_processor_logs_
 
 def test_the_default_exporter_is_ours_and_the_variable_brings_the_package_back(monkeypatch: pytest.MonkeyPatch) -> None:
     _, provider = init_telemetry("choice")
-    (processor,) = provider._active_span_processor._span_processors
+    processor = provider._active_span_processor._span_processors[0]
     assert isinstance(processor, LambdaSpanProcessor)
     assert type(processor.exporter) is StdoutSpanExporter
     monkeypatch.setenv("LAMBDA_OTEL_LITE_EXPORTER", "otlp-stdout-span-exporter")
     _, provider = init_telemetry("choice")
-    (processor,) = provider._active_span_processor._span_processors
+    processor = provider._active_span_processor._span_processors[0]
     assert isinstance(processor, LambdaSpanProcessor)
     assert type(processor.exporter) is OTLPStdoutSpanExporter
 
@@ -412,7 +412,7 @@ def test_an_unknown_exporter_choice_warns_and_keeps_ours(
 ) -> None:
     monkeypatch.setenv("LAMBDA_OTEL_LITE_EXPORTER", "protobuf")
     _, provider = init_telemetry("choice")
-    (processor,) = provider._active_span_processor._span_processors
+    processor = provider._active_span_processor._span_processors[0]
     assert isinstance(processor, LambdaSpanProcessor)
     assert type(processor.exporter) is StdoutSpanExporter
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
