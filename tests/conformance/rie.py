@@ -99,12 +99,16 @@ class Emulator:
                     self._changed.wait(0.02)
 
     def invoke(self, event: Any) -> Any:
-        """POST *event* to RIE's invoke endpoint and return the decoded response."""
+        """POST *event* to RIE's invoke endpoint and return the decoded response (text if it is not JSON)."""
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}{INVOKE_PATH}", data=json.dumps(event).encode(), method="POST"
         )
         with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
+            body = response.read()
+        try:
+            return json.loads(body)
+        except ValueError:  # RIE answers a timeout in plain text: "Task timed out after 1.00 seconds"
+            return body.decode(errors="replace")
 
     def wait_for_line(self, predicate: Any, timeout: float = 10.0) -> str:
         """The first output line for which *predicate* is true, waiting for it."""

@@ -110,3 +110,22 @@ def test_finalize_mode_flushes_on_rie_shutdown_before_the_runtime_is_killed(mana
     _, after = read_output(rie.lines)
     assert sorted(span.name for span, _ in after) == ["child", "child", "handler", "handler", "init"]
     assert not any("Killing it" in line for line in rie.lines), "the runtime outlived the shutdown deadline"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_timed_out_invocation_is_exported_before_rie_resets_the_runtime(mode: str) -> None:
+    env = {"LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE": mode, "AWS_LAMBDA_FUNCTION_TIMEOUT": "1", **MANAGED}
+    with Emulator("slow", env) as rie:
+        assert rie.invoke({"seconds": 5}) == "Task timed out after 1.00 seconds"
+        after = rie.invoke({})
+        rie.stop()
+    assert after == {"statusCode": 200}
+    requests, spans = read_output(rie.lines)
+    timed_out = requests[0]
+    by_name = {span.name: span for span, _ in timed_out.spans}
+    assert sorted(by_name) == ["handler", "quick-step", "slow-step"], rie.lines
+    assert (by_name["handler"].status, by_name["handler"].attributes["error.type"]) == ("ERROR", "timeout")
+    assert by_name["slow-step"].status_message == "Cut short: the invocation ended (timeout) first"
+    assert len({span.span_id for span, _ in spans}) == len(spans)  # nothing exported twice
+    handlers = [span for span, _ in spans if span.name == "handler"]
+    assert [span.attributes.get("faas.cold_start") for span in handlers] == [True, True]  # a new environment
