@@ -121,6 +121,11 @@ def flush_provider(provider: object) -> None:
         _once.warning("provider-flush", "force_flush of tracer provider %r raised", provider, exc_info=True)
 
 
+def _flush_active_provider() -> None:
+    if STATE.provider is not None:
+        flush_provider(STATE.provider)
+
+
 _OBSERVERS: list[SpanProcessor] = []
 """Processors joined to the active provider and to every one init_telemetry() creates (span capture in tests)."""
 
@@ -287,7 +292,14 @@ def init_telemetry(
         resource = get_lambda_resource()
     from lambda_otel_lite.resource import LambdaResource
 
-    provider = TracerProvider(resource=LambdaResource.of(resource))
+    if config.initialization_type == "snap-start":
+        from lambda_otel_lite import _snapstart
+
+        # IDs of its own, reseeded after each restore; spans of the init phase out before the snapshot
+        provider = TracerProvider(resource=LambdaResource.of(resource), id_generator=_snapstart.ID_GENERATOR)
+        _snapstart.register_hooks(_flush_active_provider)
+    else:
+        provider = TracerProvider(resource=LambdaResource.of(resource))
     for processor in [*processors, *_OBSERVERS]:
         provider.add_span_processor(processor)
     from lambda_otel_lite._timeouts import OPEN_SPANS

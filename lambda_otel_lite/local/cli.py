@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="function timeout (30)")
     invoke.add_argument("--no-freeze", action="store_true", help="do not freeze the function between invocations")
+    invoke.add_argument(
+        "--snap-start", action="store_true", help="run as a SnapStart version: snapshot after init, restore first"
+    )
     invoke.add_argument("--raw", action="store_true", help="print the telemetry lines as written, not decoded")
     invoke.add_argument("--no-attributes", action="store_true", help="leave span attributes out of the tree")
 
@@ -141,7 +144,9 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.mode:
         env["LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"] = args.mode
     try:
-        runtime = LocalRuntime(args.handler, env=env, timeout=args.timeout, freeze=not args.no_freeze)
+        runtime = LocalRuntime(
+            args.handler, env=env, timeout=args.timeout, freeze=not args.no_freeze, snap_start=args.snap_start
+        )
     except LocalRuntimeError as exc:
         raise UsageError(str(exc)) from exc
     text = _read_text(args.event, "event file")

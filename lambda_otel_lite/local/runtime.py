@@ -5,6 +5,9 @@ rules of the platform that decide when telemetry is safe:
 
 - **Init**: the function runs in its own process group as ``python -m awslambdaric HANDLER`` with
   Lambda's environment variables; init ends at the runtime's first ``/runtime/invocation/next``.
+- **SnapStart** (``snap_start``): init ends at ``/runtime/restore/next`` instead, where the process
+  is frozen as the snapshot; the first invocation restores it: the call returns, the runtime runs
+  its after-restore hooks (``/runtime/restore/error`` reports a failed one), then ``/next``.
 - **Registration window**: extensions may register until that first ``/next``; later ones get 403
   ``Extension.RegistrationClosed``. Every extension here is internal (a thread of the function
   process), so subscribing to SHUTDOWN gets 403 ``Extension.InvalidEventType``.
@@ -189,6 +192,10 @@ class LocalRuntime:
         python: The interpreter that runs ``awslambdaric``.
         drop_extension_next_after: Fault injection: close the connection of an extension's
             ``/event/next`` once this many invocations completed (a dying Extensions API).
+        snap_start: Run the function as a SnapStart version (``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``,
+            also implied by that variable in *env*): init ends at ``/runtime/restore/next``, where
+            the environment is frozen as a snapshot; the first invocation restores it (the runtime's
+            ``/runtime/restore/next`` returns and it runs its after-restore hooks) before dispatch.
 
     Thread rules: one instance per environment; ``invoke`` and ``shutdown`` from one thread.
 
@@ -208,6 +215,7 @@ class LocalRuntime:
         function_name: str | None = None,
         python: str = sys.executable,
         drop_extension_next_after: int | None = None,
+        snap_start: bool = False,
     ) -> None:
         self.task_root, self.handler = _split_handler(handler)
         self.function_name = function_name or self.handler.rsplit(".", 1)[0].replace(".", "-")
@@ -217,6 +225,7 @@ class LocalRuntime:
         self.freeze = freeze
         self.python = python
         self.drop_extension_next_after = drop_extension_next_after
+        self.snap_start = snap_start or (env or {}).get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
         self.region = (env or {}).get("AWS_REGION") or "us-east-1"
         self.function_arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{self.function_name}"
 
@@ -295,6 +304,10 @@ class LocalRuntime:
         self.initialised = False
         self.frozen = False
         self.completed_count = 0
+        self.snapshot_taken = False
+        self.restore_requested = False
+        self.restore_error: dict[str, Any] | None = None
+        self.restore_error_type: str | None = None
 
     def _function_env(self) -> dict[str, str]:
         lambda_owned = ("AWS_LAMBDA_", "AWS_EXECUTION_ENV", "_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR")
@@ -308,7 +321,7 @@ class LocalRuntime:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
                 "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.function_name}",
                 "AWS_LAMBDA_LOG_STREAM_NAME": time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start" if self.snap_start else "on-demand",
                 "AWS_REGION": self.region,
                 "AWS_DEFAULT_REGION": self.region,
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_python3.{minor}",
@@ -362,6 +375,10 @@ class LocalRuntime:
             )
             raise LocalRuntimeError(f"the function {self.handler!r} failed to initialise: {reason}")
         self.log("init-done", extensions=[e.name for e in self.extensions.values()])
+        if self.snapshot_taken and self.freeze:
+            self._signal_group(signal.SIGSTOP)  # the snapshot: nothing runs until the restore
+            self.frozen = True
+            self.log("snapshot")
 
     def _signal_group(self, sig: signal.Signals) -> None:
         if self._process is None:
@@ -405,10 +422,19 @@ class LocalRuntime:
             deadline_ms=int((time.time() + self.timeout) * 1000),
         )
         self._thaw()
+        if self.snapshot_taken and not self.restore_requested:
+            with self._condition:
+                self.restore_requested = True  # /runtime/restore/next returns: after-restore hooks run
+                self._condition.notify_all()
+            self.log("restore")
         with self._condition:
             barrier_deadline = time.monotonic() + self.timeout
             while not self._ready_for_dispatch():
                 if self._process is None or self._process.poll() is not None:
+                    if self.restore_error is not None:  # the restore failed: this invocation fails with it
+                        self.invocations.append(invocation)
+                        self._exited_during(invocation)
+                        return invocation
                     raise LocalRuntimeError(f"the function exited ({self._process_code()}) before invocation {number}")
                 remaining = barrier_deadline - time.monotonic()
                 if remaining <= 0:
@@ -466,6 +492,12 @@ class LocalRuntime:
     def _exited_during(self, invocation: Invocation) -> None:
         code = self._process_code()
         invocation.error = {"errorType": "Runtime.ExitError", "errorMessage": f"the runtime exited with {code}"}
+        if self.restore_error is not None:  # as Lambda answers the invocation whose restore failed
+            invocation.error = {
+                "errorType": self.restore_error_type or "Runtime.RestoreError",
+                "errorMessage": str(self.restore_error.get("errorMessage", "")),
+                "cause": self.restore_error,
+            }
         if self._streams is not None:
             self._streams.close()
         self.exit_code = code
@@ -630,6 +662,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == f"{RUNTIME_PREFIX}/invocation/next":
             self._runtime_next()
+        elif self.path == f"{RUNTIME_PREFIX}/restore/next" and self.runtime.snap_start:
+            self._restore_next()
         elif self.path == f"{EXTENSION_PREFIX}/event/next":
             self._extension_next()
         else:
@@ -643,6 +677,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
             self._runtime_result(path, body, received_ns)
         elif path == f"{RUNTIME_PREFIX}/init/error":
             self._init_error(body)
+        elif path == f"{RUNTIME_PREFIX}/restore/error" and self.runtime.snap_start:
+            self._restore_error(body)
         elif path == f"{EXTENSION_PREFIX}/register":
             self._register(body)
         elif path in (f"{EXTENSION_PREFIX}/init/error", f"{EXTENSION_PREFIX}/exit/error"):
@@ -679,6 +715,39 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
             },
         )
+
+    def _restore_next(self) -> None:
+        """SnapStart: init is over, the snapshot is taken here; the answer is the restore."""
+        runtime = self.runtime
+        with runtime._condition:
+            if runtime.snapshot_taken:
+                refused = True
+            else:
+                refused = False
+                runtime.registration_open = False
+                runtime.snapshot_taken = True
+                runtime.initialised = True
+                runtime._condition.notify_all()
+                while not runtime.restore_requested and not runtime._stopping:
+                    runtime._condition.wait()
+        if refused:
+            self._error(403, "InvalidStateTransition", "restore/next is called once, at the end of init")
+            return
+        if runtime._stopping:
+            self._error(500, "ServiceStopping", "the local runtime is shutting down")
+            return
+        self._send(200, {})
+
+    def _restore_error(self, body: bytes) -> None:
+        runtime = self.runtime
+        try:
+            error = json.loads(body) if body else {}
+        except ValueError:
+            error = {"errorMessage": body.decode(errors="replace")}
+        runtime.restore_error = error if isinstance(error, dict) else {"errorMessage": str(error)}
+        runtime.restore_error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
+        runtime.log("restore-error", error=runtime.restore_error, error_type=runtime.restore_error_type)
+        self._send(202, {"status": "OK"})
 
     def _runtime_result(self, path: str, body: bytes, received_ns: int) -> None:
         runtime = self.runtime
