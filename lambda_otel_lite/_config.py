@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import time
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -49,6 +50,10 @@ class SemconvMode(enum.Enum):
     """The current stable OpenTelemetry names: ``http.request.method``, ``url.path``..."""
     DUP = "http/dup"
     """Both sets."""
+
+
+IMPORTED_NS = time.time_ns()
+"""When lambda-otel-lite was imported (every module of it imports this one first)."""
 
 
 class EnvVar(NamedTuple):
@@ -125,6 +130,15 @@ TIMEOUT_MARGIN_MS = EnvVar(
     "in it end as cut short, and all of it is exported before Lambda stops the function. `0` turns "
     "the watchdog off. A margin of half the invocation's time or more is clamped to half of it.",
 )
+INIT_SPAN = EnvVar(
+    "LAMBDA_OTEL_LITE_INIT_SPAN",
+    "true | false",
+    "false",
+    "`true` adds a `lambda.init` span to the trace of an on-demand environment's first invocation, as a "
+    "child of its invocation span: from the process's start (read from `/proc`; where there is none, from "
+    "the import of lambda-otel-lite) to the start of that invocation. Never on warm invocations, nor with "
+    "provisioned concurrency or SnapStart, whose init ran before any caller waited.",
+)
 COMPRESSION_LEVEL = EnvVar(
     "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL",
     "0-9",
@@ -194,6 +208,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EXPORTER,
     MAX_RECORD_BYTES,
     TIMEOUT_MARGIN_MS,
+    INIT_SPAN,
     COMPRESSION_LEVEL,
     LOG_LEVEL,
     OUTPUT_TYPE,
@@ -241,6 +256,8 @@ class Config(NamedTuple):
     exporter: ExporterChoice = ExporterChoice.NATIVE
     timeout_margin_ms: int = 100
     """``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``; 0: no timeout watchdog."""
+    init_span: bool = False
+    """``LAMBDA_OTEL_LITE_INIT_SPAN``."""
     initialization_type: str = "on-demand"
     """``AWS_LAMBDA_INITIALIZATION_TYPE``: on-demand, provisioned-concurrency or snap-start."""
     runtime_api: str | None = None
@@ -322,6 +339,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         semconv=parse_semconv(env.get(SEMCONV_OPT_IN.name)),
         exporter=parse_exporter(env.get(EXPORTER.name)),
         timeout_margin_ms=parse_timeout_margin(env.get(TIMEOUT_MARGIN_MS.name)),
+        init_span=parse_bool(INIT_SPAN, env.get(INIT_SPAN.name)),
         initialization_type=env.get(INITIALIZATION_TYPE.name) or "on-demand",
         runtime_api=env.get(RUNTIME_API.name) or None,
         execution_env=env.get(EXECUTION_ENV.name) or None,
@@ -337,6 +355,22 @@ def parse_max_record_bytes(value: str | None) -> int:
     """Parse ``LAMBDA_OTEL_LITE_MAX_RECORD_BYTES``; unset or invalid gives 262144."""
     allowed = f"an integer >= {MIN_MAX_RECORD_BYTES}"
     return _parse_int(MAX_RECORD_BYTES, value, MIN_MAX_RECORD_BYTES, allowed, DEFAULT_MAX_RECORD_BYTES)
+
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+def parse_bool(var: EnvVar, value: str | None) -> bool:
+    """A switch: ``true``, ``1``, ``yes``, ``on`` or ``false``, ``0``, ``no``, ``off`` (any case); otherwise false."""
+    if value is None or not value.strip():
+        return False
+    word = value.strip().lower()
+    if word in _TRUE:
+        return True
+    if word not in _FALSE:
+        _warn_invalid(var, value, "true or false", "false")
+    return False
 
 
 DEFAULT_TIMEOUT_MARGIN_MS = 100

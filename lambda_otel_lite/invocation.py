@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -190,6 +191,7 @@ def start_invocation(
     ``kind``, ``attributes``, ``parent_context``) win over what the event source derives.
     """
     span_attributes: MutableAttributes = {}
+    cold = False
     parent = parent_context
     suggested: str | None = None
     all_links: list[Link] = list(links) if links else []
@@ -202,6 +204,7 @@ def start_invocation(
         span_attributes[semconv.FAAS_TRIGGER] = source.trigger
         _context_attributes(lambda_context, span_attributes)
         if STATE.take_cold_start():
+            cold = True
             for key in STATE.names.cold_start:
                 span_attributes[key] = True
         if parent is None:
@@ -234,6 +237,13 @@ def start_invocation(
     except Exception:  # e.g. a span processor whose on_start raises: the handler still runs
         _once.warning("start-span", "Starting the invocation span raised; this invocation is not traced", exc_info=True)
         span = trace.INVALID_SPAN
+    if cold and STATE.config.init_span and STATE.config.on_demand:
+        try:
+            from lambda_otel_lite import _init_span
+
+            _init_span.record(tracer, span, getattr(span, "start_time", None) or time.time_ns())
+        except Exception:
+            internal_error(_once, "init-span", "could not record the init span")
     # The parent context also carries baggage: keep it current inside the handler.
     token = context_api.attach(trace.set_span_in_context(span, parent))
     invocation = Invocation(span, token, span_kind, provider, request_id, outer)
