@@ -52,6 +52,9 @@ class SemconvMode(enum.Enum):
     """Both sets."""
 
 
+MANAGED_INSTANCES = "lambda-managed-instances"
+"""``AWS_LAMBDA_INITIALIZATION_TYPE`` of Lambda Managed Instances."""
+
 IMPORTED_NS = time.time_ns()
 """When lambda-otel-lite was imported (every module of it imports this one first)."""
 
@@ -259,13 +262,18 @@ class Config(NamedTuple):
     init_span: bool = False
     """``LAMBDA_OTEL_LITE_INIT_SPAN``."""
     initialization_type: str = "on-demand"
-    """``AWS_LAMBDA_INITIALIZATION_TYPE``: on-demand, provisioned-concurrency or snap-start."""
+    """``AWS_LAMBDA_INITIALIZATION_TYPE``: on-demand, provisioned-concurrency, snap-start, lambda-managed-instances."""
     runtime_api: str | None = None
     execution_env: str | None = None
 
     @property
     def provisioned_concurrency(self) -> bool:
         return self.initialization_type == "provisioned-concurrency"
+
+    @property
+    def managed_instances(self) -> bool:
+        """Lambda Managed Instances: concurrent requests in processes of their own, never frozen."""
+        return self.initialization_type == MANAGED_INSTANCES
 
     @property
     def on_demand(self) -> bool:

@@ -28,12 +28,24 @@ class WholeLineStdout(StdOutput):
     last_error: str | None = None
     """Why the last write failed; None after a successful one."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        from lambda_otel_lite._interprocess import shared_stdout_lock
+
+        self._lock = shared_stdout_lock()  # Managed Instances: processes take turns on one stdout
+
     def write_line(self, line: str) -> bool:
         try:
+            if self._lock is not None:
+                self._lock.write(line + "\n")
+                return self._ok()
             sys.stdout.write(line + "\n")
         except Exception as exc:
             self.last_error = f"writing to stdout failed: {type(exc).__name__}: {exc}"
             return False
+        return self._ok()
+
+    def _ok(self) -> bool:
         self.last_error = None
         return True
 

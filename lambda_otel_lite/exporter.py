@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
     from opentelemetry.sdk.trace import ReadableSpan
 
+    from lambda_otel_lite._interprocess import StdoutLock
+
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
 
@@ -130,6 +132,7 @@ class StdoutSpanExporter(SpanExporter):
         self._gzip_level = settings.gzip_level
         self._max_record_bytes = settings.max_record_bytes
         self._pipe: str | None = None
+        self._stdout_lock = _shared_stdout_lock()
         if settings.pipe:
             path = pipe_path or PIPE_PATH
             if os.path.exists(path):
@@ -278,7 +281,10 @@ class StdoutSpanExporter(SpanExporter):
             except OSError as exc:
                 _once.warning("pipe-write", "Writing to %s failed (%s); falling back to stdout", self._pipe, exc)
         try:
-            sys.stdout.write(line)
+            if self._stdout_lock is None:
+                sys.stdout.write(line)
+            else:
+                self._stdout_lock.write(line)  # Managed Instances: processes take turns on one stdout
         except Exception as exc:
             self.last_error = f"writing to stdout failed: {type(exc).__name__}: {exc}"
             return False
@@ -296,3 +302,11 @@ class StdoutSpanExporter(SpanExporter):
             self.last_error = f"touching {self._pipe} failed: {type(exc).__name__}: {exc}"
             return SpanExportResult.FAILURE
         return SpanExportResult.SUCCESS
+
+
+def _shared_stdout_lock() -> StdoutLock | None:
+    if os.environ.get(_config.INITIALIZATION_TYPE.name) != _config.MANAGED_INSTANCES:
+        return None  # no import of fcntl and the lock module elsewhere
+    from lambda_otel_lite._interprocess import shared_stdout_lock
+
+    return shared_stdout_lock()

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from lambda_otel_lite._config import Config
+    from lambda_otel_lite._flusher import ProcessFlusher
 
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
@@ -321,6 +322,18 @@ class _Completions:
                 return False, providers or [self._last_provider]
             self._wakeup.acquire(timeout=min(remaining, threading.TIMEOUT_MAX))
 
+    def take_all(self) -> list[object]:
+        """Block until a signal is pending; read every pending one; their providers (one each, in order)."""
+        while True:
+            self._wakeup.acquire()
+            providers: list[object] = []
+            while self._signals:
+                _, provider = self._signals.pop(0)
+                if not any(provider is known for known in providers):
+                    providers.append(provider)
+            if providers:
+                return providers
+
     def wait_signal(self, timeout: float) -> None:
         """Block until a signal is pending, or for *timeout* seconds; the signal stays for :meth:`wait`."""
         if not self._signals:
@@ -545,13 +558,15 @@ def install_sigterm_handler() -> bool:
     return True
 
 
-def start(config: Config) -> tuple[_config.ProcessorMode, InternalExtension | None]:
+def start(config: Config) -> tuple[_config.ProcessorMode, InternalExtension | ProcessFlusher | None]:
     """Register the internal extension for *config.mode*.
 
     Returns the mode in effect and the extension (None in sync mode): sync, with one warning, when
     the Extensions API is missing, unreachable or refuses the registration.
     """
     mode = config.mode
+    if config.managed_instances:
+        return _start_without_extension(mode)
     if config.runtime_api is None:
         logger.warning(
             "%s=%s needs the Lambda Extensions API, but %s is not set (not running in Lambda?); "
@@ -577,3 +592,20 @@ def start(config: Config) -> tuple[_config.ProcessorMode, InternalExtension | No
     extension.start()  # Lambda ends the init phase only when every registered extension called /next
     install_sigterm_handler()
     return mode, extension
+
+
+def _start_without_extension(mode: _config.ProcessorMode) -> tuple[_config.ProcessorMode, ProcessFlusher | None]:
+    """Lambda Managed Instances: no INVOKE subscription, nothing frozen, a process per request.
+
+    Async mode exports from a thread of the process after each invocation; finalize mode leaves it
+    to your processors. Both flush on the SIGTERM of the environment's shutdown. No extension is
+    registered from a worker process.
+    """
+    install_sigterm_handler()
+    if mode is not _config.ProcessorMode.ASYNC:
+        return mode, None
+    from lambda_otel_lite._flusher import ProcessFlusher
+
+    flusher = ProcessFlusher(mode)
+    flusher.start()
+    return mode, flusher

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
 
     from lambda_otel_lite._config import Config
+    from lambda_otel_lite._flusher import ProcessFlusher
     from lambda_otel_lite.extension import InternalExtension
     from lambda_otel_lite.semconv import AttributeNames
 
@@ -60,7 +61,7 @@ class _State:
         self.mode: _config.ProcessorMode = _config.ProcessorMode.SYNC
         self.cold_start = True
         CURRENT_INVOCATION.set(None)  # in the calling context: a leaked invocation of a test is gone
-        self.extension: InternalExtension | None = None
+        self.extension: InternalExtension | ProcessFlusher | None = None
         self._config: Config | None = None
         self._names: AttributeNames | None = None
 
@@ -88,7 +89,9 @@ class _State:
         if not self.cold_start:
             return False
         self.cold_start = False
-        return not self.config.provisioned_concurrency
+        config = self.config
+        # init ran ahead of traffic, with no caller waiting: provisioned concurrency, Managed Instances
+        return not (config.provisioned_concurrency or config.managed_instances)
 
     def complete_invocation(self, provider: object, request_id: str | None) -> None:
         """Hand the invocation's spans to the processing mode, once the invocation span has ended."""
@@ -101,7 +104,7 @@ class _State:
                 return
         flush_provider(provider if provider is not None else self.provider)
 
-    def fall_back_to_sync(self, extension: InternalExtension) -> None:
+    def fall_back_to_sync(self, extension: InternalExtension | ProcessFlusher) -> None:
         """The extension thread is gone: export inline from now on."""
         if self.extension is extension:
             self.mode = _config.ProcessorMode.SYNC

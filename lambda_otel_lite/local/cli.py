@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from lambda_otel_lite.local.decode import DecodedSpan
+    from lambda_otel_lite.local.managed import ManagedInstancesRuntime
     from lambda_otel_lite.local.runtime import Invocation, LocalRuntime
 
 EXIT_OK = 0
@@ -74,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument("--no-freeze", action="store_true", help="do not freeze the function between invocations")
     invoke.add_argument(
         "--snap-start", action="store_true", help="run as a SnapStart version: snapshot after init, restore first"
+    )
+    invoke.add_argument(
+        "--managed-instances",
+        type=int,
+        metavar="N",
+        help="run as Lambda Managed Instances with N worker processes; the --times invocations are sent at once",
     )
     invoke.add_argument("--raw", action="store_true", help="print the telemetry lines as written, not decoded")
     invoke.add_argument("--no-attributes", action="store_true", help="leave span attributes out of the tree")
@@ -136,6 +143,7 @@ def _parse_env(pairs: list[str]) -> dict[str, str | None]:
 
 
 def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from lambda_otel_lite.local.managed import ManagedInstancesRuntime
     from lambda_otel_lite.local.runtime import LocalRuntime, LocalRuntimeError
 
     if args.times < 1:
@@ -143,10 +151,18 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     env = _parse_env(args.env)
     if args.mode:
         env["LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"] = args.mode
+    runtime: LocalRuntime | ManagedInstancesRuntime
     try:
-        runtime = LocalRuntime(
-            args.handler, env=env, timeout=args.timeout, freeze=not args.no_freeze, snap_start=args.snap_start
-        )
+        if args.managed_instances is not None:
+            if args.managed_instances < 1 or args.snap_start:
+                raise UsageError("--managed-instances takes a number of processes >= 1, and no --snap-start")
+            runtime = ManagedInstancesRuntime(
+                args.handler, processes=args.managed_instances, env=env, timeout=args.timeout
+            )
+        else:
+            runtime = LocalRuntime(
+                args.handler, env=env, timeout=args.timeout, freeze=not args.no_freeze, snap_start=args.snap_start
+            )
     except LocalRuntimeError as exc:
         raise UsageError(str(exc)) from exc
     text = _read_text(args.event, "event file")
@@ -166,15 +182,17 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             _print_function_logs(runtime, err)
             print(f"lambda-otel-lite invoke: {exc}", file=err)
             return EXIT_FAILED
-        for _ in range(args.times):
-            invocation = runtime.invoke(event)
-            invocations.append(invocation)
-            failed = failed or invocation.error is not None
+        if isinstance(runtime, ManagedInstancesRuntime):
+            invocations = runtime.invoke_all([event] * args.times)
+        else:
+            invocations = [runtime.invoke(event) for _ in range(args.times)]
+        failed = any(invocation.error is not None for invocation in invocations)
     except LocalRuntimeError as exc:
         print(f"lambda-otel-lite invoke: {exc}", file=err)
         failed = True
     finally:
-        code = runtime.shutdown(graceful=args.shutdown)
+        # Managed Instances never freeze: ending without the shutdown phase would cut async flushes short
+        code = runtime.shutdown(graceful=args.shutdown or isinstance(runtime, ManagedInstancesRuntime))
     _print_function_logs(runtime, err)
     _print_invocations(invocations, out)
     if args.shutdown:
@@ -184,7 +202,7 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _print_telemetry(runtime, invocations, args, out, err) or (EXIT_FAILED if failed else EXIT_OK)
 
 
-def _shutdown_story(runtime: LocalRuntime) -> str:
+def _shutdown_story(runtime: LocalRuntime | ManagedInstancesRuntime) -> str:
     kinds = [entry.kind for entry in runtime.events]
     if "sigterm" in kinds and "sigkill" not in kinds:
         return "SIGTERM handled within the grace period"
@@ -193,7 +211,7 @@ def _shutdown_story(runtime: LocalRuntime) -> str:
     return "no extension registered, so SIGKILL without SIGTERM"
 
 
-def _print_function_logs(runtime: LocalRuntime, err: TextIO) -> None:
+def _print_function_logs(runtime: LocalRuntime | ManagedInstancesRuntime, err: TextIO) -> None:
     from lambda_otel_lite.local.decode import is_telemetry_line
 
     for entry in runtime.events:
@@ -217,7 +235,11 @@ def _print_invocations(invocations: list[Invocation], out: TextIO) -> None:
 
 
 def _print_telemetry(
-    runtime: LocalRuntime, invocations: list[Invocation], args: argparse.Namespace, out: TextIO, err: TextIO
+    runtime: LocalRuntime | ManagedInstancesRuntime,
+    invocations: list[Invocation],
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
     from lambda_otel_lite.local.decode import decode_lines, is_telemetry_line
 

@@ -310,32 +310,15 @@ class LocalRuntime:
         self.restore_error_type: str | None = None
 
     def _function_env(self) -> dict[str, str]:
-        lambda_owned = ("AWS_LAMBDA_", "AWS_EXECUTION_ENV", "_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(lambda_owned)}
-        minor = sys.version_info[1]
-        env.update(
-            {
-                "AWS_LAMBDA_RUNTIME_API": self.address,
-                "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
-                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.function_name}",
-                "AWS_LAMBDA_LOG_STREAM_NAME": time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start" if self.snap_start else "on-demand",
-                "AWS_REGION": self.region,
-                "AWS_DEFAULT_REGION": self.region,
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_python3.{minor}",
-                "LAMBDA_TASK_ROOT": str(self.task_root),
-                "_HANDLER": self.handler,
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(self.task_root), os.environ.get("PYTHONPATH")])),
-            }
+        return function_environment(
+            self.address,
+            self.function_name,
+            self.region,
+            self.task_root,
+            self.handler,
+            self.user_env,
+            "snap-start" if self.snap_start else "on-demand",
         )
-        for key, value in self.user_env.items():
-            if value is None:
-                env.pop(key, None)
-            else:
-                env[key] = value
-        return env
 
     def _spawn(self) -> None:
         with self._condition:
@@ -589,6 +572,44 @@ class LocalRuntime:
         return self.exit_code
 
     _stopping = False
+
+
+def function_environment(
+    address: str,
+    function_name: str,
+    region: str,
+    task_root: Path,
+    handler: str,
+    user_env: dict[str, str | None],
+    initialization_type: str,
+) -> dict[str, str]:
+    """The environment Lambda gives a function's runtime process, with *user_env* on top (None removes)."""
+    lambda_owned = ("AWS_LAMBDA_", "AWS_EXECUTION_ENV", "_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(lambda_owned)}
+    minor = sys.version_info[1]
+    env.update(
+        {
+            "AWS_LAMBDA_RUNTIME_API": address,
+            "AWS_LAMBDA_FUNCTION_NAME": function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function_name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python3.{minor}",
+            "LAMBDA_TASK_ROOT": str(task_root),
+            "_HANDLER": handler,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(task_root), os.environ.get("PYTHONPATH")])),
+        }
+    )
+    for key, value in user_env.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
 
 
 class _Server(ThreadingHTTPServer):

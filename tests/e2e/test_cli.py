@@ -120,3 +120,23 @@ def test_the_console_script_has_help_for_each_command() -> None:
         )
         assert result.returncode == 0
         assert "usage: lambda-otel-lite" in result.stdout
+
+
+def test_invoke_as_managed_instances_sends_the_invocations_at_once_to_several_processes(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text('{"children": 1, "hold": 0.2}')
+    handler = str(ROOT / "tests" / "e2e" / "functions" / "parallel.py") + ":handler"
+    code, out, err = run("invoke", handler, "--event", str(event), "--managed-instances", "2", "--times", "4")
+    assert code == 0, err
+    pids = {line.split('"pid": ')[1].rstrip("}") for line in out.splitlines() if '"pid": ' in line}
+    assert len(pids) == 2
+    assert "Spans: 8 in " in out  # 4 invocation spans and 4 children, every one exported
+
+
+def test_managed_instances_needs_a_process_count_and_no_snap_start(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text("{}")
+    handler = str(ROOT / "tests" / "e2e" / "functions" / "parallel.py") + ":handler"
+    code, _, err = run("invoke", handler, "--event", str(event), "--managed-instances", "0")
+    assert code == 2
+    assert "--managed-instances takes a number of processes >= 1" in err

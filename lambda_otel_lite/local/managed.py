@@ -1,0 +1,403 @@
+"""Lambda Managed Instances, locally: one execution environment running N processes of a function at once.
+
+:class:`ManagedInstancesRuntime` plays the Lambda service for one Managed Instances environment,
+with the rules AWS documents for it, where they differ from the default (:mod:`.runtime`):
+
+- **Processes.** The Python runtime handles concurrent requests with worker processes, each with
+  its own init and memory, each serving one request at a time. Here, as in Lambda, one
+  ``python -m awslambdaric HANDLER`` runs with ``AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances``
+  and ``AWS_LAMBDA_MAX_CONCURRENCY=N``, and ``awslambdaric`` forks the N workers, each importing
+  the handler's module on its own. Init is over when every worker waits in ``/next``.
+- **Concurrency.** Invocations go to whichever process waits in ``/next``; up to N run at once.
+  (Lambda rejects requests while every worker is busy; this queues them.)
+- **Nothing is frozen** between invocations, and no invocation waits for extensions.
+- **Extensions API.** A subscription to ``INVOKE`` is refused (403 ``Extension.InvalidEventType``);
+  registering for no events is accepted.
+- **Timeouts** are not enforced: the caller gets ``Sandbox.Timedout`` at the deadline and the
+  process goes on running.
+- **One stdout.** Lambda hands ``awslambdaric`` a socket for each worker's log stream
+  (``_LAMBDA_TELEMETRY_LOG_FD_PROVIDER_SOCKET``); without one, as here, the workers write to the
+  stdout they share, and lines written at once by several of them can interleave: what tests need
+  to see whether each record stays a whole line.
+- **Shutdown**: SIGTERM to every process of the environment, then SIGKILL after the grace period.
+
+Every step lands in :attr:`ManagedInstancesRuntime.events` as :class:`~.runtime.LogEntry`.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from lambda_otel_lite.local.runtime import (
+    ACCOUNT_ID,
+    EXTENSION_PREFIX,
+    RUNTIME_PREFIX,
+    Invocation,
+    LocalRuntimeError,
+    LogEntry,
+    _Server,
+    _split_handler,
+    function_environment,
+)
+
+INITIALIZATION_TYPE = "lambda-managed-instances"
+GRACE_SECONDS = 2.0
+
+
+class ManagedInstancesRuntime:
+    """A local Lambda Managed Instances environment: *processes* workers of *handler*.
+
+    The interface is :class:`~.runtime.LocalRuntime`'s (``start``, ``invoke``, ``shutdown``,
+    ``events``, ``stdout_lines``), plus :meth:`invoke_all` for concurrent invocations.
+
+    Thread rules: ``invoke`` may be called from many threads at once; ``start`` and ``shutdown``
+    from one.
+    """
+
+    def __init__(
+        self,
+        handler: str,
+        *,
+        processes: int = 2,
+        env: dict[str, str | None] | None = None,
+        timeout: float = 30.0,
+        init_timeout: float = 30.0,
+        function_name: str | None = None,
+        python: str = sys.executable,
+    ) -> None:
+        if processes < 1:
+            raise LocalRuntimeError(f"processes must be at least 1, got {processes}")
+        self.task_root, self.handler = _split_handler(handler)
+        self.function_name = function_name or self.handler.rsplit(".", 1)[0].replace(".", "-")
+        self.processes = processes
+        self.user_env = dict(env or {})
+        self.timeout = timeout
+        self.init_timeout = init_timeout
+        self.python = python
+        self.region = (env or {}).get("AWS_REGION") or "us-east-1"
+        self.function_arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{self.function_name}"
+
+        self.events: list[LogEntry] = []
+        self.invocations: list[Invocation] = []
+        self.exit_code: int | None = None
+        self.init_error: dict[str, Any] | None = None
+        self._condition = threading.Condition()
+        self._numbers = itertools.count(1)
+        self._queue: collections.deque[Invocation] = collections.deque()
+        self._running: dict[str, Invocation] = {}
+        self._workers_seen: set[tuple[str, int]] = set()
+        self._stopping = False
+        self._server: _Server | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._readers: list[threading.Thread] = []
+
+    # --- the event log ----------------------------------------------------------------------
+
+    def log(self, kind: str, **detail: Any) -> None:
+        with self._condition:
+            self.events.append(LogEntry(time.monotonic_ns(), kind, detail))
+            self._condition.notify_all()
+
+    def stdout_lines(self) -> list[str]:
+        """Every line the processes wrote to the shared stdout, in the order it came."""
+        return [entry.detail["line"] for entry in self.events if entry.kind == "stdout"]
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def __enter__(self) -> ManagedInstancesRuntime:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    @property
+    def address(self) -> str:
+        if self._server is None:
+            raise LocalRuntimeError("the local runtime is not started")
+        host, port = self._server.server_address[:2]
+        return f"{host!s}:{port}"
+
+    def start(self) -> None:
+        """Start the API server and the worker processes; return when every one waits in ``/next``."""
+        self._server = _Server(("127.0.0.1", 0), _handler_class(self))
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="local-lmi-api", daemon=True).start()
+        self.log("server", address=self.address)
+        env = function_environment(
+            self.address,
+            self.function_name,
+            self.region,
+            self.task_root,
+            self.handler,
+            self.user_env,
+            INITIALIZATION_TYPE,
+        )
+        env.setdefault("AWS_LAMBDA_MAX_CONCURRENCY", str(self.processes))
+        try:
+            self._process = subprocess.Popen(
+                [self.python, "-m", "awslambdaric", self.handler],
+                cwd=self.task_root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # its own process group: the workers it forks are in it
+            )
+        except OSError as exc:
+            raise LocalRuntimeError(f"cannot start {self.python} -m awslambdaric: {exc}") from exc
+        self.log("init-start", pid=self._process.pid, workers=self.processes)
+        for name, stream in (("stdout", self._process.stdout), ("stderr", self._process.stderr)):
+            assert stream is not None
+            reader = threading.Thread(target=self._read, args=(name, stream), name=f"local-lmi-{name}", daemon=True)
+            reader.start()
+            self._readers.append(reader)
+        deadline = time.monotonic() + self.init_timeout
+        with self._condition:
+            while len(self._workers_seen) < self.processes and self.init_error is None:
+                if self._process.poll() is not None:
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._condition.wait(min(remaining, 0.1))
+            ready = len(self._workers_seen)
+        if ready < self.processes:
+            self.shutdown(graceful=False)
+            reason = f"init error {json.dumps(self.init_error)}" if self.init_error else f"{ready} ready"
+            raise LocalRuntimeError(f"{self.processes} processes of {self.handler!r} did not initialise: {reason}")
+        self.log("init-done", processes=self.processes)
+
+    def _read(self, name: str, stream: Any) -> None:
+        partial = b""
+        fd = stream.fileno()
+        while chunk := os.read(fd, 1 << 16):
+            *lines, partial = (partial + chunk).split(b"\n")
+            for line in lines:
+                self.log(name, line=line.decode(errors="replace"))
+        if partial:
+            self.log(name, line=partial.decode(errors="replace"))
+        stream.close()
+
+    def invoke(self, event: Any) -> Invocation:
+        """Send *event* to the next free process; return when it responded (or its deadline passed)."""
+        body = event if isinstance(event, bytes) else json.dumps(event).encode()
+        invocation = Invocation(
+            number=next(self._numbers),
+            request_id=str(uuid.uuid4()),
+            event=body,
+            deadline_ms=int((time.time() + self.timeout) * 1000),
+        )
+        with self._condition:
+            self.invocations.append(invocation)
+            self._running[invocation.request_id] = invocation
+            self._queue.append(invocation)
+            self._condition.notify_all()
+        if not invocation.done.wait(self.timeout):
+            invocation.timed_out = True
+            invocation.error = {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"Task timed out after {self.timeout:g} s",
+            }
+            self.log("timeout", number=invocation.number, request_id=invocation.request_id)  # the process runs on
+        invocation.complete.set()  # nothing to wait for after the response: no freeze, no INVOKE extensions
+        return invocation
+
+    def invoke_all(self, events: list[Any]) -> list[Invocation]:
+        """Send every event at once, from a thread each; the invocations in the order of *events*."""
+        results: list[Invocation | None] = [None] * len(events)
+
+        def one(index: int) -> None:
+            results[index] = self.invoke(events[index])
+
+        threads = [threading.Thread(target=one, args=(index,)) for index in range(len(events))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [invocation for invocation in results if invocation is not None]
+
+    def shutdown(self, *, graceful: bool = True) -> int | None:
+        """End the environment: SIGTERM to every process (unless not *graceful*), then SIGKILL.
+
+        Returns the exit code of the runtime's main process (negative: the signal that ended it).
+        """
+        process = self._process
+        if process is not None and process.poll() is None:
+            if graceful:
+                self.log("sigterm", pid=process.pid)
+                self._signal_group(signal.SIGTERM)  # the main process and every worker
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(GRACE_SECONDS)
+            if process.poll() is None:
+                self.log("sigkill", pid=process.pid)
+        if process is not None:
+            # workers outlive a main process that SIGTERM ended: their end closes the shared pipes
+            deadline = time.monotonic() + GRACE_SECONDS
+            while any(reader.is_alive() for reader in self._readers) and time.monotonic() < deadline and graceful:
+                for reader in self._readers:
+                    reader.join(max(deadline - time.monotonic(), 0))
+            self._signal_group(signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(5)
+            for reader in self._readers:
+                reader.join(5)
+            self.exit_code = process.returncode
+            self._process, self._readers = None, []
+        if self._server is not None:
+            with self._condition:
+                self._stopping = True
+                self._condition.notify_all()
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self.log("exit", code=self.exit_code)
+        return self.exit_code
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        if self._process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._process.pid, sig)
+
+
+def _handler_class(runtime: ManagedInstancesRuntime) -> type[BaseHTTPRequestHandler]:
+    class Handler(_ManagedApi):
+        pass
+
+    Handler.runtime = runtime
+    return Handler
+
+
+class _ManagedApi(BaseHTTPRequestHandler):
+    """The Runtime API and the Extensions API of a Managed Instances environment."""
+
+    runtime: ManagedInstancesRuntime
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _send(self, status: int, body: object = None, headers: dict[str, str] | None = None) -> None:
+        payload = body if isinstance(body, bytes) else json.dumps(body if body is not None else {}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        try:
+            self.end_headers()
+            self.wfile.write(payload)
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+
+    def _error(self, status: int, error_type: str, message: str) -> None:
+        self._send(status, {"errorType": error_type, "errorMessage": message})
+
+    def _raw_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    @staticmethod
+    def _json(raw: bytes) -> Any:
+        try:
+            return json.loads(raw) if raw else {}
+        except ValueError:
+            return {"errorMessage": raw.decode(errors="replace")}
+
+    def do_GET(self) -> None:
+        if self.path == f"{RUNTIME_PREFIX}/invocation/next":
+            self._next()
+        elif self.path == f"{EXTENSION_PREFIX}/event/next":
+            with self.runtime._condition:  # no event ever comes for an extension here: until the end
+                while not self.runtime._stopping:
+                    self.runtime._condition.wait()
+            self._error(500, "ServiceStopping", "the local runtime is shutting down")
+        else:
+            self._error(404, "InvalidRequest", f"unknown path {self.path}")
+
+    def do_POST(self) -> None:
+        runtime = self.runtime
+        raw = self._raw_body()
+        body = self._json(raw)
+        if self.path.startswith(f"{RUNTIME_PREFIX}/invocation/"):
+            request_id, _, outcome = self.path[len(f"{RUNTIME_PREFIX}/invocation/") :].partition("/")
+            with runtime._condition:
+                invocation = runtime._running.pop(request_id, None)
+            if invocation is None or outcome not in ("response", "error"):
+                self._error(400, "InvalidRequestID", f"no running invocation {request_id}")
+                return
+            if outcome == "response":
+                invocation.response = raw
+            else:
+                invocation.error = body if isinstance(body, dict) else {"errorMessage": str(body)}
+            invocation.responded_ns = time.monotonic_ns()
+            runtime.log(outcome, number=invocation.number, request_id=request_id)
+            invocation.done.set()
+            self._send(202, {"status": "OK"})
+        elif self.path == f"{RUNTIME_PREFIX}/init/error":
+            with runtime._condition:
+                runtime.init_error = body if isinstance(body, dict) else {"errorMessage": str(body)}
+                runtime._condition.notify_all()
+            runtime.log("init-error", error=runtime.init_error)
+            self._send(202, {"status": "OK"})
+        elif self.path == f"{EXTENSION_PREFIX}/register":
+            events = body.get("events", []) if isinstance(body, dict) else []
+            name = self.headers.get("Lambda-Extension-Name", "")
+            if "INVOKE" in events or "SHUTDOWN" in events:
+                runtime.log("register-refused", name=name, events=events)
+                self._error(
+                    403, "Extension.InvalidEventType", "Managed Instances: no INVOKE (or internal SHUTDOWN) events"
+                )
+                return
+            runtime.log("register", name=name, events=events)
+            self._send(200, {"functionName": runtime.function_name}, {"Lambda-Extension-Identifier": str(uuid.uuid4())})
+        else:
+            self._error(404, "InvalidRequest", f"unknown path {self.path}")
+
+    def _next(self) -> None:
+        runtime = self.runtime
+        with runtime._condition:
+            runtime._workers_seen.add(self.client_address[:2])
+            runtime._condition.notify_all()
+            while not runtime._queue and not runtime._stopping:
+                runtime._condition.wait()
+            invocation = runtime._queue.popleft() if runtime._queue else None
+            if invocation is not None:
+                invocation.dispatched_ns = time.monotonic_ns()
+                runtime.events.append(
+                    LogEntry(
+                        invocation.dispatched_ns,
+                        "dispatch",
+                        {"number": invocation.number, "request_id": invocation.request_id},
+                    )
+                )
+        if invocation is None:
+            self._error(500, "ServiceStopping", "the local runtime is shutting down")
+            return
+        self._send(
+            200,
+            invocation.event,
+            {
+                "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
+                "Lambda-Runtime-Invoked-Function-Arn": runtime.function_arn,
+                "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+            },
+        )
