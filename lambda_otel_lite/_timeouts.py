@@ -59,6 +59,16 @@ class OpenSpans(SpanProcessor):
     def __init__(self) -> None:
         self._open: dict[int, Span] = {}
 
+    def attach(self, processors: list[SpanProcessor]) -> SpanProcessor | None:
+        """Let the first ``LambdaSpanProcessor`` of *processors* keep the open spans; else return self to add."""
+        from lambda_otel_lite.processor import LambdaSpanProcessor
+
+        for processor in processors:
+            if isinstance(processor, LambdaSpanProcessor):
+                processor.open_spans = self._open
+                return None
+        return self
+
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         if len(self._open) < MAX_OPEN_SPANS:
             self._open[span.context.span_id] = span

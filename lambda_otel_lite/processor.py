@@ -85,6 +85,9 @@ class LambdaSpanProcessor(SpanProcessor):
         self._shutdown = False
         self._export_failing = False
         self._exporting_thread: int | None = None  # set while a flush runs in that thread
+        self.open_spans: dict[int, Span] | None = None
+        """The open spans by span id, kept here for the timeout path (``_timeouts.OpenSpans``) when
+        ``init_telemetry`` gives this processor that job: it saves a processor call per span start and end."""
 
     @property
     def exporter(self) -> SpanExporter:
@@ -112,11 +115,17 @@ class LambdaSpanProcessor(SpanProcessor):
         return len(self._queue)
 
     def on_start(self, span: Span, parent_context: context_api.Context | None = None) -> None:
-        """Nothing to do when a span starts."""
+        """Note the span as open, when this processor keeps the open spans for the timeout path."""
+        open_spans = self.open_spans
+        if open_spans is not None and len(open_spans) < _MAX_OPEN_SPANS:
+            open_spans[span.context.span_id] = span
 
     def on_end(self, span: ReadableSpan) -> None:
         """Queue a finished, sampled span; drop and count it if the queue is full."""
         span_context = span.context
+        open_spans = self.open_spans
+        if open_spans is not None and span_context is not None:
+            open_spans.pop(span_context.span_id, None)
         if span_context is None or not span_context.trace_flags.sampled:
             return
         exporting = self._exporting_thread
@@ -223,6 +232,9 @@ class LambdaSpanProcessor(SpanProcessor):
 def _require_positive(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+
+
+_MAX_OPEN_SPANS = 10_000  # as _timeouts.MAX_OPEN_SPANS (not imported: the processor stands alone)
 
 
 def _whole_lines(exporter: SpanExporter) -> None:

@@ -307,7 +307,9 @@ def init_telemetry(
         provider.add_span_processor(processor)
     from lambda_otel_lite._timeouts import OPEN_SPANS
 
-    provider.add_span_processor(OPEN_SPANS)  # what a timeout (or the SIGTERM of a reset) ends as cut short
+    tracker = OPEN_SPANS.attach(processors)  # the spans a timeout (or the SIGTERM of a reset) ends as cut short
+    if tracker is not None:
+        provider.add_span_processor(tracker)
 
     previous = STATE.provider
     STATE.config = config

@@ -99,7 +99,7 @@ SUBJECTS = [
     Subject("ours traced_handler sync", "ours", "ours_traced"),
     Subject("ours @instrumented sync", "ours", "ours_instrumented"),
     Subject(
-        "ours @instrumented sync, init span", "ours", "ours_instrumented", env={"LAMBDA_OTEL_LITE_INIT_SPAN": "true"}
+        "ours @instrumented sync + init span", "ours", "ours_instrumented", env={"LAMBDA_OTEL_LITE_INIT_SPAN": "true"}
     ),
     Subject("ours @instrumented typed sync", "ours", "ours_typed"),
     Subject("pydantic floor (untyped + one model)", "ours", "ours_pydantic_floor"),
