@@ -163,8 +163,11 @@ class Watchdog:
                 try:
                     time_out(invocation, _description(invocation))
                 except Exception:
-                    logger.warning(
-                        "lambda-otel-lite: timing out invocation %s failed", invocation.request_id, exc_info=True
+                    _once.warning(
+                        "time-out-failed",
+                        "lambda-otel-lite: timing out invocation %s failed",
+                        invocation.request_id,
+                        exc_info=True,
                     )
 
 
