@@ -49,6 +49,9 @@ SYNC_PACKAGE_MODULES = [
     "lambda_otel_lite.resource",
     "lambda_otel_lite.semconv",
     "lambda_otel_lite.sources",
+    "lambda_otel_lite.sources._base",
+    "lambda_otel_lite.sources.http",
+    "lambda_otel_lite.sources.sqs",
     "lambda_otel_lite.telemetry",
 ]
 
