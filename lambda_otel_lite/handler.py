@@ -25,7 +25,7 @@ from lambda_otel_lite.invocation import (
     start_invocation,
 )
 from lambda_otel_lite.propagation import registered_extractor
-from lambda_otel_lite.sources import BY_KEY
+from lambda_otel_lite.sources import source_for_key
 from lambda_otel_lite.telemetry import STATE
 
 if TYPE_CHECKING:
@@ -382,7 +382,7 @@ def _decorate[**P, R](
     if model is not None:
         model.model_rebuild()  # type: ignore[attr-defined]  # build the deferred validator now, in the init phase
     event_type: type = model if model is not None else dict
-    source = BY_KEY.get(getattr(model, "source_key", ""), None) if model is not None else None
+    source = source_for_key(getattr(model, "source_key", "")) if model is not None else None
     if tracer is None and STATE.tracer is None:
         from lambda_otel_lite.telemetry import init_telemetry
 

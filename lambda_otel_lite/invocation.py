@@ -22,7 +22,13 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from lambda_otel_lite import _config, _timeouts, semconv
 from lambda_otel_lite._log import OnceLogger, internal_error
-from lambda_otel_lite.propagation import CarrierFunction, carrier_from_function, extract_context
+from lambda_otel_lite.propagation import (
+    XRAY_ENV,
+    CarrierFunction,
+    carrier_from_function,
+    extract_context,
+    xray_span_context,
+)
 from lambda_otel_lite.sources import EventSource, detect_source
 from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE, flush_provider
 
@@ -166,6 +172,23 @@ def parent_from_event(
     return extract_context(source.carrier(event), "event['headers']")
 
 
+def _xray_link(parent: Context | None) -> Link | None:
+    """The environment's X-Ray trace header as a link (not a parent, as the FaaS conventions say).
+
+    None without a header, for a header naming no segment, and when the X-Ray context is the parent
+    already (the ``xray-lambda`` propagator was configured to make it so).
+    """
+    header = os.environ.get(XRAY_ENV)
+    if not header:
+        return None
+    span_context = xray_span_context(header, XRAY_ENV)
+    if span_context is None:
+        return None
+    if parent is not None and trace.get_current_span(parent).get_span_context() == span_context:
+        return None
+    return Link(span_context)
+
+
 def start_invocation(
     tracer: trace.Tracer,
     name: str | None,
@@ -201,7 +224,7 @@ def start_invocation(
             # list: it fails validation) gets the generic source, not an error inside the library.
             source = detect_source(event)
         suggested = source.describe(event, STATE.names, span_attributes)
-        span_attributes[semconv.FAAS_TRIGGER] = source.trigger
+        span_attributes[semconv.FAAS_TRIGGER] = source.trigger_of(event)
         _context_attributes(lambda_context, span_attributes)
         if STATE.take_cold_start():
             cold = True
@@ -213,7 +236,10 @@ def start_invocation(
             )
         all_links += source.links(event)
         if kind is None:
-            kind = source.kind
+            kind = source.kind_of(event)
+        xray = _xray_link(parent)
+        if xray is not None:
+            all_links.append(xray)
     except Exception:
         internal_error(_once, "start-invocation", "could not derive the invocation span's attributes")
     if attributes:

@@ -14,11 +14,13 @@ warning; extraction never raises into a handler.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from opentelemetry import propagate
 from opentelemetry.propagators.textmap import Getter
+from opentelemetry.trace import SpanContext, TraceFlags
 
 from lambda_otel_lite._log import OnceLogger
 
@@ -163,3 +165,44 @@ def carrier_from_function(get_carrier: CarrierFunction, event: object) -> object
             exc_info=True,
         )
         return None
+
+
+# --- AWS X-Ray trace headers ------------------------------------------------------------------
+
+XRAY_ENV = "_X_AMZN_TRACE_ID"
+"""The X-Ray trace header of the current invocation, set by the runtime from ``Lambda-Runtime-Trace-Id``."""
+
+
+def xray_span_context(value: object, source: str) -> SpanContext | None:
+    """The span context of an X-Ray trace header (``Root=1-...;Parent=...;Sampled=1``), or None.
+
+    The format is fixed, so no propagator is needed to read it. A header without ``Parent`` names
+    no span (None, silently); a malformed one gives None and one warning naming *source*.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    fields: dict[str, str] = {}
+    for part in value.split(";"):
+        key, _, item = part.strip().partition("=")
+        fields[key] = item
+    root, parent = fields.get("Root"), fields.get("Parent")
+    if parent is None and root is not None and _XRAY_ROOT.fullmatch(root):
+        return None  # a trace without a parent segment: nothing to link to
+    if root is None or parent is None or not _XRAY_ROOT.fullmatch(root) or not _XRAY_PARENT.fullmatch(parent):
+        _once.warning(
+            "xray-malformed:" + source,
+            "Ignoring the malformed X-Ray trace header of %s (%r): expected Root=1-<8 hex>-<24 hex>;Parent=<16 hex>",
+            source,
+            value[:200],
+        )
+        return None
+    trace_id = int(root[2:10] + root[11:], 16)
+    span_id = int(parent, 16)
+    if not trace_id or not span_id:
+        return None
+    flags = TraceFlags(TraceFlags.SAMPLED if fields.get("Sampled") == "1" else TraceFlags.DEFAULT)
+    return SpanContext(trace_id, span_id, is_remote=True, trace_flags=flags)
+
+
+_XRAY_ROOT = re.compile(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")
+_XRAY_PARENT = re.compile(r"[0-9a-fA-F]{16}")

@@ -23,9 +23,19 @@ HTTP_ROUTE = "http.route"
 MESSAGING_SYSTEM = "messaging.system"
 MESSAGING_DESTINATION_NAME = "messaging.destination.name"
 MESSAGING_BATCH_MESSAGE_COUNT = "messaging.batch.message_count"
+MESSAGING_MESSAGE_ID = "messaging.message.id"
 MESSAGING_OPERATION_TYPE = "messaging.operation.type"
 MESSAGING_OPERATION_NAME = "messaging.operation.name"
 MESSAGING_OPERATION_LEGACY = "messaging.operation"
+FAAS_DOCUMENT_COLLECTION = "faas.document.collection"
+FAAS_DOCUMENT_OPERATION = "faas.document.operation"
+FAAS_DOCUMENT_NAME = "faas.document.name"
+FAAS_DOCUMENT_TIME = "faas.document.time"
+FAAS_TIME = "faas.time"
+CLOUDEVENTS_EVENT_ID = "cloudevents.event_id"
+CLOUDEVENTS_EVENT_SOURCE = "cloudevents.event_source"
+CLOUDEVENTS_EVENT_TYPE = "cloudevents.event_type"
+ERROR_TYPE = "error.type"
 
 
 class AttributeNames(NamedTuple):
@@ -46,6 +56,8 @@ class AttributeNames(NamedTuple):
     protocol_version: tuple[str, ...]
     cold_start: tuple[str, ...]
     messaging_operation: tuple[str, ...]
+    operation_first: bool
+    """Messaging span names: ``process orders`` (current conventions) or ``orders process`` (before 1.27)."""
 
 
 _LEGACY = AttributeNames(
@@ -61,6 +73,7 @@ _LEGACY = AttributeNames(
     protocol_version=(),
     cold_start=("faas.cold_start",),
     messaging_operation=(MESSAGING_OPERATION_LEGACY,),
+    operation_first=False,
 )
 
 _STABLE = AttributeNames(
@@ -76,12 +89,19 @@ _STABLE = AttributeNames(
     protocol_version=("network.protocol.version",),
     cold_start=("faas.coldstart",),
     messaging_operation=(MESSAGING_OPERATION_TYPE, MESSAGING_OPERATION_NAME),
+    operation_first=True,
 )
 
 
 def _both(first: AttributeNames, second: AttributeNames) -> AttributeNames:
-    merged = {field: getattr(first, field) + getattr(second, field) for field in AttributeNames._fields}
-    return AttributeNames(**merged)
+    """Every key of both; the span names of *second* (the mode being moved to)."""
+    merged: dict[str, object] = {
+        field: getattr(first, field) + getattr(second, field)
+        for field in AttributeNames._fields
+        if isinstance(getattr(first, field), tuple)
+    }
+    merged["operation_first"] = second.operation_first
+    return AttributeNames(**merged)  # type: ignore[arg-type]
 
 
 _BY_MODE = {

@@ -6,6 +6,7 @@ a raw event by its shape, and typed models name their source by key (``source_ke
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 
 from lambda_otel_lite.sources._base import Attributes, EventSource, header
@@ -14,7 +15,6 @@ from lambda_otel_lite.sources.sqs import SqsSource
 
 __all__ = [
     "ALB",
-    "BY_KEY",
     "FUNCTION_URL",
     "GENERIC",
     "HTTP_API_V2",
@@ -24,6 +24,7 @@ __all__ = [
     "EventSource",
     "detect_source",
     "header",
+    "source_for_key",
 ]
 
 GENERIC = EventSource()
@@ -33,10 +34,29 @@ ALB = AlbSource()
 FUNCTION_URL = FunctionUrlSource()
 SQS = SqsSource()
 
-BY_KEY: dict[str, EventSource] = {
+_LOADED: dict[str, EventSource] = {
     source.key: source for source in (GENERIC, HTTP_API_V2, REST_API_V1, ALB, FUNCTION_URL, SQS)
 }
-"""Every source by its key; typed event models name theirs in ``event_source``."""
+_LAZY = {
+    "sns": ("sns", "SnsSource"),
+    "kinesis": ("kinesis", "KinesisSource"),
+    "dynamodb": ("dynamodb", "DynamoDbSource"),
+    "s3": ("s3", "S3Source"),
+    "eventbridge": ("eventbridge", "EventBridgeSource"),
+}
+"""Sources whose module is imported at their first event (or typed handler), not at init."""
+KEYS = frozenset(_LOADED) | frozenset(_LAZY)
+"""The key of every source; typed event models name theirs in ``source_key``."""
+
+
+def source_for_key(key: str) -> EventSource | None:
+    """The source named *key*, importing its module on first use; None for an unknown key."""
+    source = _LOADED.get(key)
+    if source is None and key in _LAZY:
+        module, name = _LAZY[key]
+        source = getattr(importlib.import_module(f"{__name__}.{module}"), name)()
+        _LOADED[key] = source
+    return source
 
 
 def detect_source(event: object) -> EventSource:
@@ -55,7 +75,20 @@ def detect_source(event: object) -> EventSource:
         if "httpMethod" in event:
             return REST_API_V1
     records = event.get("Records")
-    if isinstance(records, list) and records and isinstance(records[0], Mapping):  # noqa: SIM102 - reads better
-        if records[0].get("eventSource") == "aws:sqs":
-            return SQS
+    if isinstance(records, list) and records and isinstance(records[0], Mapping):
+        first = records[0]
+        key = _BY_EVENT_SOURCE.get(first.get("eventSource") or first.get("EventSource"))
+        return (source_for_key(key) or GENERIC) if key else GENERIC
+    if "detail-type" in event and "source" in event and "detail" in event:
+        return source_for_key("eventbridge") or GENERIC
     return GENERIC
+
+
+_BY_EVENT_SOURCE: dict[object, str] = {
+    "aws:sqs": "sqs",
+    "aws:sns": "sns",
+    "aws:kinesis": "kinesis",
+    "aws:dynamodb": "dynamodb",
+    "aws:s3": "s3",
+}
+"""Batch events by the ``eventSource`` (SNS: ``EventSource``) of their first record."""

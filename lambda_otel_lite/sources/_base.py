@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace import Link, SpanContext, SpanKind, get_current_span
+
+from lambda_otel_lite import semconv
 
 if TYPE_CHECKING:
     from opentelemetry.util.types import AttributeValue
@@ -59,6 +61,14 @@ class EventSource:
     kind: ClassVar[SpanKind] = SpanKind.SERVER
     """The span kind the decorator uses when none is given."""
 
+    def trigger_of(self, event: Any) -> str:
+        """The ``faas.trigger`` of *event* (a source whose events differ overrides this)."""
+        return self.trigger
+
+    def kind_of(self, event: Any) -> SpanKind:
+        """The span kind for *event* (a source whose events differ overrides this)."""
+        return self.kind
+
     def carrier(self, event: Any) -> object:
         """What to extract a parent context from: the event's ``headers``, whatever they are.
 
@@ -74,3 +84,121 @@ class EventSource:
     def links(self, event: Any) -> list[Link]:
         """Span links the event carries (one per traced message of a batch)."""
         return []
+
+    # --- batches: per-record spans and partial batch responses ------------------------------
+
+    batch_failures: ClassVar[bool] = False
+    """Whether Lambda accepts a partial batch response (``batchItemFailures``) for this trigger."""
+
+    def records(self, event: Any) -> list[Any]:
+        """The raw records of a batch event (``Records``); none for other events."""
+        records = event.get("Records") if isinstance(event, Mapping) else None
+        return records if isinstance(records, list) else []
+
+    def record_id(self, record: Mapping[str, Any]) -> str | None:
+        """The record's ``itemIdentifier`` in a partial batch response (and its message id)."""
+        return None
+
+    def record_context(self, record: Mapping[str, Any]) -> SpanContext | None:
+        """The producer's span context the record carries, if any."""
+        return None
+
+    def describe_record(self, record: Mapping[str, Any], names: AttributeNames, attributes: Attributes) -> str:
+        """Add the record span's attributes to *attributes*; return its name."""
+        return "process"
+
+
+class MessagingSource(EventSource):
+    """A batch of messages (SQS, SNS, Kinesis): a CONSUMER span per invocation, in a new trace.
+
+    Follows the OpenTelemetry messaging conventions for batch receive: the messages of a batch come
+    from many traces, so none is the parent; each message's context becomes a link (of the batch
+    span, and of the message's own span when the handler makes one).
+    """
+
+    __slots__ = ()
+    trigger = "pubsub"
+    kind = SpanKind.CONSUMER
+    system: ClassVar[str] = ""
+    """``messaging.system``."""
+
+    def carrier(self, event: Any) -> object:
+        return None
+
+    def destination(self, record: Mapping[str, Any]) -> str | None:
+        """``messaging.destination.name``: the queue, topic or stream the record came from."""
+        return None
+
+    def _messaging(self, destination: str | None, names: AttributeNames, attributes: Attributes) -> str:
+        if self.system:
+            attributes[semconv.MESSAGING_SYSTEM] = self.system
+        for key in names.messaging_operation:
+            attributes[key] = "process"
+        if destination:
+            attributes[semconv.MESSAGING_DESTINATION_NAME] = destination
+        return messaging_name("process", destination, names)
+
+    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
+        records = self.records(event)
+        attributes[semconv.MESSAGING_BATCH_MESSAGE_COUNT] = len(records)
+        destinations = {self.destination(mapping(record)) for record in records}
+        if len(destinations) > 1:  # a batch from several queues: the name says so, no destination is set
+            for key in names.messaging_operation:
+                attributes[key] = "process"
+            if self.system:
+                attributes[semconv.MESSAGING_SYSTEM] = self.system
+            return messaging_name("process", "multiple_sources", names)
+        return self._messaging(destinations.pop() if destinations else None, names, attributes)
+
+    def describe_record(self, record: Mapping[str, Any], names: AttributeNames, attributes: Attributes) -> str:
+        message_id = self.record_id(record)
+        if message_id:
+            attributes[semconv.MESSAGING_MESSAGE_ID] = message_id
+        return self._messaging(self.destination(record), names, attributes)
+
+    def links(self, event: Any) -> list[Link]:
+        links: list[Link] = []
+        for record in self.records(event):
+            span_context = self.record_context(mapping(record))
+            if span_context is not None:
+                links.append(Link(span_context))
+        return links
+
+
+def context_of(carrier: Mapping[str, Any], source: str) -> SpanContext | None:
+    """The valid span context the configured propagators find in *carrier*, or None."""
+    if not carrier:
+        return None
+    from lambda_otel_lite.propagation import extract_context
+
+    context = extract_context(carrier, source)
+    if context is None:
+        return None
+    span_context = get_current_span(context).get_span_context()
+    return span_context if span_context.is_valid else None
+
+
+def arn_resource(arn: object, separator: str = ":") -> str | None:
+    """The last part of an ARN after *separator* (``...:my-queue`` → ``my-queue``), or None."""
+    value = text(arn)
+    return value.rsplit(separator, 1)[-1] or None if value else None
+
+
+def messaging_name(operation: str, destination: str | None, names: AttributeNames) -> str:
+    """``process orders`` (current conventions), ``orders process`` (before 1.27), or ``process``."""
+    if not destination:
+        return operation
+    return f"{operation} {destination}" if names.operation_first else f"{destination} {operation}"
+
+
+def iso_time(epoch_seconds: object) -> str | None:
+    """Seconds since the epoch (a DynamoDB stream's ``ApproximateCreationDateTime``) as ISO 8601 UTC."""
+    if isinstance(epoch_seconds, bool) or not isinstance(epoch_seconds, int | float):
+        return None
+    import datetime
+
+    try:
+        moment = datetime.datetime.fromtimestamp(epoch_seconds, tz=datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

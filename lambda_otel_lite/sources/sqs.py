@@ -1,66 +1,53 @@
-"""SQS: one CONSUMER span per batch, in a new trace, linked to each traced message."""
+"""SQS: one CONSUMER span per batch, in a new trace, linked to each traced message; partial batch responses."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from opentelemetry.trace import Link, SpanKind, get_current_span
-
-from lambda_otel_lite import semconv
-from lambda_otel_lite.sources._base import Attributes, EventSource, mapping, text
+from lambda_otel_lite.propagation import xray_span_context
+from lambda_otel_lite.sources._base import MessagingSource, arn_resource, context_of, mapping, text
 
 if TYPE_CHECKING:
-    from lambda_otel_lite.semconv import AttributeNames
+    from opentelemetry.trace import SpanContext
 
 
-class SqsSource(EventSource):
-    """SQS batches: a CONSUMER span per invocation, a new trace, one link per traced message.
-
-    Follows the OpenTelemetry messaging conventions for batch receive: the messages of a batch come
-    from many traces, so none is the parent; each message's context (its ``traceparent`` message
-    attribute, or its ``AWSTraceHeader`` system attribute when the X-Ray propagator is configured)
-    becomes a link.
-    """
+class SqsSource(MessagingSource):
+    """SQS batches. A message's context is its ``traceparent`` message attribute (any configured
+    propagator), else that of the SNS notification its body holds, else its X-Ray ``AWSTraceHeader``."""
 
     __slots__ = ()
     key = "sqs"
-    trigger = "pubsub"
-    kind = SpanKind.CONSUMER
+    system = "aws_sqs"
+    batch_failures = True
 
-    def carrier(self, event: Any) -> object:
+    def destination(self, record: Mapping[str, Any]) -> str | None:
+        return arn_resource(record.get("eventSourceARN"))
+
+    def record_id(self, record: Mapping[str, Any]) -> str | None:
+        return text(record.get("messageId"))
+
+    def record_context(self, record: Mapping[str, Any]) -> SpanContext | None:
+        span_context = context_of(mapping(record.get("messageAttributes")), "an SQS message")
+        if span_context is None:
+            notification = sns_notification(record.get("body"))
+            if notification is not None:
+                span_context = context_of(mapping(notification.get("MessageAttributes")), "an SNS notification")
+        if span_context is None:
+            span_context = xray_span_context(mapping(record.get("attributes")).get("AWSTraceHeader"), "AWSTraceHeader")
+        return span_context
+
+
+def sns_notification(body: object) -> Mapping[str, Any] | None:
+    """The SNS notification an SQS message body holds (SNS to SQS without raw delivery), or None."""
+    if not isinstance(body, str) or not body.startswith("{") or '"TopicArn"' not in body:
         return None
+    import json
 
-    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
-        records = event.get("Records")
-        records = records if isinstance(records, list) else []
-        first = mapping(records[0]) if records else {}
-        arn = text(first.get("eventSourceARN"))
-        queue = arn.rsplit(":", 1)[-1] if arn else None
-        attributes[semconv.MESSAGING_SYSTEM] = "aws_sqs"
-        for key in names.messaging_operation:
-            attributes[key] = "process"
-        attributes[semconv.MESSAGING_BATCH_MESSAGE_COUNT] = len(records)
-        if queue:
-            attributes[semconv.MESSAGING_DESTINATION_NAME] = queue
-            return f"{queue} process"
-        return "process"
-
-    def links(self, event: Any) -> list[Link]:
-        from lambda_otel_lite.propagation import extract_context
-
-        links: list[Link] = []
-        records = event.get("Records")
-        for record in records if isinstance(records, list) else []:
-            record = mapping(record)
-            carrier: dict[str, Any] = dict(mapping(record.get("messageAttributes")))
-            trace_header = mapping(record.get("attributes")).get("AWSTraceHeader")
-            if isinstance(trace_header, str):
-                # Read only by the X-Ray propagator, when it is configured.
-                carrier["X-Amzn-Trace-Id"] = trace_header
-            context = extract_context(carrier, "an SQS message")
-            if context is None:
-                continue
-            span_context = get_current_span(context).get_span_context()
-            if span_context.is_valid:
-                links.append(Link(span_context))
-        return links
+    try:
+        notification = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(notification, Mapping) and notification.get("Type") == "Notification":
+        return notification
+    return None

@@ -1,0 +1,74 @@
+"""DynamoDB Streams: a SERVER span per batch, with the ``faas.document.*`` attributes; partial batch responses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry.trace import SpanKind
+
+from lambda_otel_lite import semconv
+from lambda_otel_lite.sources._base import Attributes, EventSource, iso_time, mapping, text
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from lambda_otel_lite.semconv import AttributeNames
+
+OPERATIONS = {"INSERT": "insert", "MODIFY": "edit", "REMOVE": "delete"}
+"""Stream event names as ``faas.document.operation`` values."""
+
+
+def table_name(record: Mapping[str, Any]) -> str | None:
+    """``arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL`` → ``NAME``."""
+    arn = text(record.get("eventSourceARN"))
+    if not arn:
+        return None
+    parts = arn.split("/")
+    return parts[1] or None if len(parts) > 1 and parts[0].endswith(":table") else None
+
+
+class DynamoDbSource(EventSource):
+    """DynamoDB stream batches, as the FaaS conventions' datasource trigger.
+
+    ``faas.document.collection`` is the table (the conventions' own examples are S3 and Cosmos DB:
+    the collection is where the operation happened). ``faas.document.operation`` is set when every
+    record of the batch has the same one (insert, edit, delete), and ``faas.document.time`` is the
+    first record's ``ApproximateCreationDateTime``.
+    """
+
+    __slots__ = ()
+    key = "dynamodb"
+    trigger = "datasource"
+    kind = SpanKind.SERVER
+    batch_failures = True
+
+    def carrier(self, event: Any) -> object:
+        return None
+
+    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
+        records = [mapping(record) for record in self.records(event)]
+        tables = {table_name(record) for record in records}
+        if len(tables) == 1 and (table := tables.pop()):
+            attributes[semconv.FAAS_DOCUMENT_COLLECTION] = table
+        operations = {OPERATIONS.get(text(record.get("eventName")) or "") for record in records}
+        if len(operations) == 1 and (operation := operations.pop()):
+            attributes[semconv.FAAS_DOCUMENT_OPERATION] = operation
+        if records:
+            moment = iso_time(mapping(records[0].get("dynamodb")).get("ApproximateCreationDateTime"))
+            if moment:
+                attributes[semconv.FAAS_DOCUMENT_TIME] = moment
+        return None  # the conventions name a function's span after the function
+
+    def record_id(self, record: Mapping[str, Any]) -> str | None:
+        return text(mapping(record.get("dynamodb")).get("SequenceNumber"))
+
+    def describe_record(self, record: Mapping[str, Any], names: AttributeNames, attributes: Attributes) -> str:
+        table = table_name(record)
+        operation = OPERATIONS.get(text(record.get("eventName")) or "")
+        for key, value in ((semconv.FAAS_DOCUMENT_COLLECTION, table), (semconv.FAAS_DOCUMENT_OPERATION, operation)):
+            if value:
+                attributes[key] = value
+        moment = iso_time(mapping(record.get("dynamodb")).get("ApproximateCreationDateTime"))
+        if moment:
+            attributes[semconv.FAAS_DOCUMENT_TIME] = moment
+        return " ".join(part for part in (operation, table) if part) or "process"

@@ -1,0 +1,70 @@
+"""S3 event notifications: a SERVER span per delivery, with the ``faas.document.*`` attributes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry.trace import SpanKind
+
+from lambda_otel_lite import semconv
+from lambda_otel_lite.sources._base import Attributes, EventSource, mapping, text
+
+if TYPE_CHECKING:
+    from lambda_otel_lite.semconv import AttributeNames
+
+
+def s3_operation(event_name: str | None) -> str | None:
+    """``ObjectCreated:Put`` → ``insert``; ``ObjectRemoved:*`` and lifecycle expirations → ``delete``."""
+    if not event_name:
+        return None
+    if event_name.startswith("ObjectCreated"):
+        return "insert"
+    if event_name.startswith(("ObjectRemoved", "LifecycleExpiration")):
+        return "delete"
+    return None
+
+
+def document(
+    bucket: str | None, key: str | None, operation: str | None, moment: str | None, attributes: Attributes
+) -> None:
+    """The FaaS datasource attributes of one object: bucket, key, operation, time."""
+    for name, value in (
+        (semconv.FAAS_DOCUMENT_COLLECTION, bucket),
+        (semconv.FAAS_DOCUMENT_NAME, key),
+        (semconv.FAAS_DOCUMENT_OPERATION, operation),
+        (semconv.FAAS_DOCUMENT_TIME, moment),
+    ):
+        if value:
+            attributes[name] = value
+
+
+class S3Source(EventSource):
+    """S3 notifications, as the FaaS conventions' datasource trigger: the bucket is the collection,
+    the object key the name, ``eventName`` gives the operation and ``eventTime`` the time. Set from
+    the first record, and for the whole batch only where every record agrees."""
+
+    __slots__ = ()
+    key = "s3"
+    trigger = "datasource"
+    kind = SpanKind.SERVER
+
+    def carrier(self, event: Any) -> object:
+        return None
+
+    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
+        records = [mapping(record) for record in self.records(event)]
+        if not records:
+            return None
+
+        def same(read: Any) -> str | None:
+            values = {read(record) for record in records}
+            return values.pop() if len(values) == 1 else None
+
+        document(
+            same(lambda record: text(mapping(mapping(record.get("s3")).get("bucket")).get("name"))),
+            same(lambda record: text(mapping(mapping(record.get("s3")).get("object")).get("key"))),
+            same(lambda record: s3_operation(text(record.get("eventName")))),
+            text(records[0].get("eventTime")),
+            attributes,
+        )
+        return None  # the conventions name a function's span after the function

@@ -1,0 +1,30 @@
+"""SNS: one CONSUMER span per delivery, linked to the context each notification carries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lambda_otel_lite.sources._base import MessagingSource, arn_resource, context_of, mapping, text
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from opentelemetry.trace import SpanContext
+
+
+class SnsSource(MessagingSource):
+    """SNS notifications (``Records[].Sns``): the topic is the destination; the trace context is in
+    the ``MessageAttributes`` (``{"traceparent": {"Type": "String", "Value": ...}}``)."""
+
+    __slots__ = ()
+    key = "sns"
+    system = "aws.sns"
+
+    def destination(self, record: Mapping[str, Any]) -> str | None:
+        return arn_resource(mapping(record.get("Sns")).get("TopicArn"))
+
+    def record_id(self, record: Mapping[str, Any]) -> str | None:
+        return text(mapping(record.get("Sns")).get("MessageId"))
+
+    def record_context(self, record: Mapping[str, Any]) -> SpanContext | None:
+        return context_of(mapping(mapping(record.get("Sns")).get("MessageAttributes")), "an SNS notification")
