@@ -1,12 +1,22 @@
-"""Amazon SQS events: a batch of messages from one queue."""
+"""Amazon SQS events: a batch of messages from one queue.
+
+A message body that is an SNS notification (a topic fanning out to the queue, raw message delivery
+off) or an S3 event notification (a bucket notifying the queue) is parsed on request, by
+:meth:`SQSRecord.sns_notification` and :meth:`SQSRecord.s3_event`; their models are imported then,
+not with this module.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import ConfigDict, Field
 
 from lambda_otel_lite.events._base import EventModel, pascal_case
+
+if TYPE_CHECKING:
+    from lambda_otel_lite.events.s3 import S3Event
+    from lambda_otel_lite.events.sns import SNSNotification
 
 __all__ = ["SQSEvent", "SQSMessageAttribute", "SQSRecord", "SQSRecordAttributes"]
 
@@ -77,6 +87,67 @@ class SQSRecord(EventModel):
     def queue_name(self) -> str:
         """The queue's name, from its ARN."""
         return self.event_source_arn.rsplit(":", 1)[-1]
+
+    def _json_body(self) -> dict[str, Any] | None:
+        """The body as a JSON object, or None when it is not one."""
+        if not self.body.lstrip().startswith("{"):
+            return None
+        import json
+
+        try:
+            data = json.loads(self.body)
+        except (ValueError, RecursionError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def sns_notification(self) -> SNSNotification | None:
+        """The SNS notification the body carries (a topic subscription with raw message delivery off).
+
+        Returns:
+            The notification, or None when the body is not an SNS notification's JSON (plain text,
+            other JSON, a raw delivery).
+
+        Raises:
+            pydantic.ValidationError: the body is an SNS notification (``"Type": "Notification"``
+                with a ``TopicArn``) with a field of the wrong type.
+
+        Example:
+            >>> notification = record.sns_notification()  # doctest: +SKIP
+            >>> notification.topic_arn if notification else None  # doctest: +SKIP
+            'arn:aws:sns:us-west-2:123456789012:MyTopic'
+        """
+        data = self._json_body()
+        if data is None or data.get("Type") != "Notification" or "TopicArn" not in data:
+            return None
+        from lambda_otel_lite.events.sns import SNSNotification
+
+        return SNSNotification.model_validate(data)
+
+    def s3_event(self) -> S3Event | None:
+        """The S3 event notification the body carries (a bucket notifying the queue).
+
+        Returns:
+            The notification, or None when the body is not an S3 event notification's JSON (plain
+            text, other JSON, the ``s3:TestEvent`` S3 sends when notifications are configured).
+
+        Raises:
+            pydantic.ValidationError: the body is an S3 event notification (``Records`` with an
+                ``"eventSource": "aws:s3"`` record) with a field of the wrong type.
+
+        Example:
+            >>> notification = record.s3_event()  # doctest: +SKIP
+            >>> notification.records[0].s3.bucket.name if notification else None  # doctest: +SKIP
+            'amzn-s3-demo-bucket'
+        """
+        data = self._json_body()
+        records = data.get("Records") if data is not None else None
+        if not isinstance(records, list) or not any(
+            isinstance(record, dict) and record.get("eventSource") == "aws:s3" for record in records
+        ):
+            return None
+        from lambda_otel_lite.events.s3 import S3Event
+
+        return S3Event.model_validate(data)
 
 
 class SQSEvent(EventModel):

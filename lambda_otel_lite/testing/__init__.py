@@ -75,8 +75,10 @@ def sample_event_names() -> list[str]:
     """The names :func:`sample_event` knows.
 
     Example:
-        >>> sample_event_names()
-        ['alb', 'alb-multi-value', 'apigateway-http-v2', 'apigateway-rest-v1', 'function-url', 'sqs']
+        >>> sample_event_names()  # doctest: +NORMALIZE_WHITESPACE
+        ['alb', 'alb-multi-value', 'apigateway-http-v2', 'apigateway-rest-v1', 'dynamodb', 'eventbridge',
+         'eventbridge-s3', 'eventbridge-scheduled', 'function-url', 'kinesis', 's3', 'sns', 'sqs', 'sqs-s3',
+         'sqs-sns']
     """
     folder = resources.files(__package__).joinpath("events")
     return sorted(entry.name.removesuffix(".json") for entry in folder.iterdir() if entry.name.endswith(".json"))

@@ -18,7 +18,13 @@ from lambda_otel_lite.events import (
     ALBEvent,
     APIGatewayProxyEvent,
     APIGatewayProxyEventV2,
+    DynamoDBStreamEvent,
+    EventBridgeEvent,
+    KinesisStreamEvent,
     LambdaFunctionUrlEvent,
+    S3Event,
+    S3EventBridgeDetail,
+    SNSEvent,
     SQSEvent,
 )
 from lambda_otel_lite.testing import LambdaContext, sample_event
@@ -39,6 +45,15 @@ MODELS: dict[str, tuple[type, str]] = {
     "function-url": (LambdaFunctionUrlEvent, "function-url"),
     "alb": (ALBEvent, "alb"),
     "sqs": (SQSEvent, "sqs"),
+    "sqs-sns": (SQSEvent, "sqs-sns"),
+    "sqs-s3": (SQSEvent, "sqs-s3"),
+    "sns": (SNSEvent, "sns"),
+    "eventbridge": (EventBridgeEvent, "eventbridge"),
+    "eventbridge-scheduled": (EventBridgeEvent, "eventbridge-scheduled"),
+    "eventbridge-s3": (EventBridgeEvent[S3EventBridgeDetail], "eventbridge-s3"),
+    "kinesis": (KinesisStreamEvent, "kinesis"),
+    "dynamodb": (DynamoDBStreamEvent, "dynamodb"),
+    "s3": (S3Event, "s3"),
 }
 
 

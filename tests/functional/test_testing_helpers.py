@@ -54,11 +54,27 @@ def test_one_names_what_was_captured_when_the_span_is_not_there_exactly_once() -
 
 def test_every_sample_event_loads_and_an_unknown_name_lists_the_known_ones() -> None:
     names = sample_event_names()
-    assert names == ["alb", "alb-multi-value", "apigateway-http-v2", "apigateway-rest-v1", "function-url", "sqs"]
+    assert names == [
+        "alb",
+        "alb-multi-value",
+        "apigateway-http-v2",
+        "apigateway-rest-v1",
+        "dynamodb",
+        "eventbridge",
+        "eventbridge-s3",
+        "eventbridge-scheduled",
+        "function-url",
+        "kinesis",
+        "s3",
+        "sns",
+        "sqs",
+        "sqs-s3",
+        "sqs-sns",
+    ]
     assert all(isinstance(sample_event(name), dict) for name in names)
     assert sample_event("sqs") is not sample_event("sqs")  # a fresh copy each time
-    with pytest.raises(ValueError, match=r"no sample event named 'sns'; there are: alb, alb-multi-value, "):
-        sample_event("sns")
+    with pytest.raises(ValueError, match=r"no sample event named 'kafka'; there are: alb, alb-multi-value, "):
+        sample_event("kafka")
 
 
 def test_the_context_factory_is_consistent_with_its_overrides() -> None:

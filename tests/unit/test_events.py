@@ -23,10 +23,18 @@ from lambda_otel_lite.events import (
     ALBEvent,
     APIGatewayProxyEvent,
     APIGatewayProxyEventV2,
+    DynamoDBStreamEvent,
+    EventBridgeEvent,
     Headers,
+    KinesisStreamEvent,
     LambdaFunctionUrlEvent,
     MultiValueHeaders,
+    S3Event,
+    S3EventBridgeDetail,
+    SNSEvent,
+    SNSNotification,
     SQSEvent,
+    SQSRecord,
 )
 
 EVENTS = Path(lambda_otel_lite.testing.__file__).resolve().parent / "events"
@@ -37,6 +45,15 @@ SAMPLES: dict[str, type[BaseModel]] = {
     "alb.json": ALBEvent,
     "alb-multi-value.json": ALBEvent,
     "sqs.json": SQSEvent,
+    "sqs-sns.json": SQSEvent,
+    "sqs-s3.json": SQSEvent,
+    "sns.json": SNSEvent,
+    "eventbridge.json": EventBridgeEvent,
+    "eventbridge-scheduled.json": EventBridgeEvent,
+    "eventbridge-s3.json": EventBridgeEvent[S3EventBridgeDetail],
+    "kinesis.json": KinesisStreamEvent,
+    "dynamodb.json": DynamoDBStreamEvent,
+    "s3.json": S3Event,
 }
 
 
@@ -90,6 +107,79 @@ INVALID = [
     ),
     ("sqs.json", ["Records", 0, "messageId"], 123, "Records[0].messageId", "Input should be a valid string"),
     ("sqs.json", ["Records", 1, "body"], False, "Records[1].body", "Input should be a valid string"),
+    (
+        "sqs-sns.json",
+        ["Records", 0, "body"],
+        {"Type": "Notification"},
+        "Records[0].body",
+        "Input should be a valid string",
+    ),
+    ("sns.json", ["Records", 0, "Sns", "TopicArn"], 42, "Records[0].Sns.TopicArn", "Input should be a valid string"),
+    (
+        "sns.json",
+        ["Records", 0, "Sns", "MessageAttributes", "Test", "Value"],
+        None,
+        "Records[0].Sns.MessageAttributes.Test.Value",
+        "Input should be a valid string",
+    ),
+    ("eventbridge.json", ["detail-type"], None, "detail-type", "Input should be a valid string"),
+    ("eventbridge-scheduled.json", ["resources"], "rule", "resources", "Input should be a valid list"),
+    (
+        "eventbridge-s3.json",
+        ["detail", "object", "size"],
+        "five",
+        "detail.object.size",
+        "Input should be a valid integer",
+    ),
+    (
+        "eventbridge-s3.json",
+        ["detail", "object", "version-id"],
+        1,
+        "detail.object.version-id",
+        "Input should be a valid string",
+    ),
+    (
+        "kinesis.json",
+        ["Records", 1, "kinesis", "approximateArrivalTimestamp"],
+        "soon",
+        "Records[1].kinesis.approximateArrivalTimestamp",
+        "Input should be a valid number",
+    ),
+    (
+        "kinesis.json",
+        ["Records", 0, "eventSourceARN"],
+        5,
+        "Records[0].eventSourceARN",
+        "Input should be a valid string",
+    ),
+    (
+        "dynamodb.json",
+        ["Records", 0, "eventName"],
+        "UPSERT",
+        "Records[0].eventName",
+        "Input should be 'INSERT', 'MODIFY' or 'REMOVE'",
+    ),
+    (
+        "dynamodb.json",
+        ["Records", 1, "dynamodb", "SizeBytes"],
+        "big",
+        "Records[1].dynamodb.SizeBytes",
+        "Input should be a valid integer",
+    ),
+    (
+        "s3.json",
+        ["Records", 0, "s3", "bucket", "name"],
+        ["x"],
+        "Records[0].s3.bucket.name",
+        "Input should be a valid string",
+    ),
+    (
+        "s3.json",
+        ["Records", 0, "requestParameters", "sourceIPAddress"],
+        0,
+        "Records[0].requestParameters.sourceIPAddress",
+        "Input should be a valid string",
+    ),
 ]
 
 
@@ -132,6 +222,279 @@ def test_headers_are_read_ignoring_case_and_kept_as_received() -> None:
 def test_sqs_records_expose_their_queue_name() -> None:
     event = SQSEvent.model_validate(load("sqs.json"))
     assert {record.queue_name for record in event.records} == {event.records[0].event_source_arn.split(":")[-1]}
+
+
+# --- SQS bodies: SNS and S3 notifications ---------------------------------------------------------
+
+
+def _record(name: str, body: str | None = None) -> SQSRecord:
+    event = load(name)
+    if body is not None:
+        event["Records"][0]["body"] = body
+    return SQSEvent.model_validate(event).records[0]
+
+
+def test_an_sns_notification_delivered_to_sqs_parses_from_the_body_with_nothing_lost() -> None:
+    record = _record("sqs-sns.json")
+    notification = record.sns_notification()
+    assert isinstance(notification, SNSNotification)
+    assert notification.topic_arn == "arn:aws:sns:us-west-2:123456789012:MyTopic"
+    assert notification.topic_name == "MyTopic"
+    assert notification.message == "Hello world!"
+    assert notification.message_attributes is not None
+    assert (notification.message_attributes["Test"].type, notification.message_attributes["Test"].value) == (
+        "String",
+        "TestString",
+    )
+    assert notification.signing_cert_url is not None
+    assert notification.signing_cert_url.endswith(".pem")
+    assert notification.model_dump(by_alias=True, exclude_unset=True) == json.loads(record.body)
+    assert record.s3_event() is None
+
+
+def test_an_s3_notification_delivered_to_sqs_parses_from_the_body_with_nothing_lost() -> None:
+    record = _record("sqs-s3.json")
+    notification = record.s3_event()
+    assert isinstance(notification, S3Event)
+    assert notification.records[0].s3.bucket.name == "amzn-s3-demo-bucket"
+    assert notification.records[0].s3.object.key == "b21b84d653bb07b05b1e6b33684dc11b"
+    assert notification.model_dump(by_alias=True, exclude_unset=True) == json.loads(record.body)
+    assert record.sns_notification() is None
+
+
+S3_TEST_EVENT = json.dumps(
+    {
+        "Service": "Amazon S3",
+        "Event": "s3:TestEvent",
+        "Time": "2014-10-13T15:57:02.089Z",
+        "Bucket": "amzn-s3-demo-bucket",
+        "RequestId": "5582815E1AEA5ADF",
+        "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Test message.", id="plain text"),
+        pytest.param("", id="empty"),
+        pytest.param("{not json", id="broken JSON"),
+        pytest.param('{"a":' * 100_000 + "1" + "}" * 100_000, id="JSON nested too deep to parse"),
+        pytest.param('"Notification"', id="a JSON string"),
+        pytest.param('[{"Type": "Notification"}]', id="a JSON array"),
+        pytest.param('{"hello": "world"}', id="another JSON object"),
+        pytest.param('{"Type": "Notification", "MessageId": "m"}', id="no TopicArn"),
+        pytest.param(
+            '{"Type": "SubscriptionConfirmation", "TopicArn": "arn:aws:sns:us-east-1:1:t"}', id="not a notification"
+        ),
+        pytest.param('{"Records": [{"eventSource": "aws:sqs"}]}', id="records of another source"),
+        pytest.param('{"Records": "aws:s3"}', id="Records not a list"),
+        pytest.param(S3_TEST_EVENT, id="the s3:TestEvent"),
+        pytest.param("\udcff{", id="a lone surrogate"),
+    ],
+)
+def test_a_body_that_is_not_such_a_notification_gives_none(body: str) -> None:
+    record = _record("sqs.json", body)
+    assert record.sns_notification() is None
+    assert record.s3_event() is None
+
+
+def test_a_notification_body_with_a_field_of_the_wrong_type_is_a_validation_error() -> None:
+    sns = json.loads(load("sqs-sns.json")["Records"][0]["body"])
+    sns["TopicArn"] = 42
+    with pytest.raises(ValidationError, match="TopicArn"):
+        _record("sqs.json", json.dumps(sns)).sns_notification()
+    s3 = json.loads(load("sqs-s3.json")["Records"][0]["body"])
+    s3["Records"][0]["s3"]["object"]["size"] = "big"
+    with pytest.raises(ValidationError, match=r"Records\.0\.s3\.object\.size"):
+        _record("sqs.json", json.dumps(s3)).s3_event()
+
+
+BODY_VALUES = st.none() | st.integers() | st.text(max_size=5) | st.just("Notification") | st.just("aws:s3")
+BODIES = st.text(max_size=60) | st.builds(
+    json.dumps,
+    st.dictionaries(
+        st.sampled_from(["Type", "TopicArn", "MessageId", "Message", "Records"]),
+        BODY_VALUES | st.lists(st.dictionaries(st.sampled_from(["eventSource", "s3"]), BODY_VALUES), max_size=2),
+    ),
+)
+
+
+@given(BODIES)
+def test_reading_a_body_as_a_notification_raises_nothing_but_a_validation_error(body: str) -> None:
+    record = _record("sqs.json", body)
+    for read, model in ((record.sns_notification, SNSNotification), (record.s3_event, S3Event)):
+        try:
+            parsed = read()
+        except ValidationError:
+            continue
+        assert parsed is None or isinstance(parsed, model)
+
+
+def test_importing_sqs_does_not_import_the_sns_and_s3_models_until_a_body_of_theirs_is_read() -> None:
+    code = (
+        "import sys, json; from lambda_otel_lite.events import SQSEvent; "
+        "event = SQSEvent.model_validate(json.load(open(sys.argv[1]))); "
+        "before = sorted(m for m in sys.modules if m.startswith('lambda_otel_lite.events.')); "
+        "event.records[0].sns_notification(); event.records[0].s3_event(); "
+        "after = sorted(m for m in sys.modules if m.startswith('lambda_otel_lite.events.')); "
+        "print(json.dumps([before, after]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(EVENTS / "sqs-sns.json")], capture_output=True, text=True, check=True
+    )
+    before, after = json.loads(result.stdout)
+    events = "lambda_otel_lite.events."
+    assert before == [f"{events}_base", f"{events}sqs"]
+    assert after == [f"{events}_base", f"{events}sns", f"{events}sqs"]  # not s3: the body is not an S3 notification
+
+
+# --- Kinesis, DynamoDB, S3, SNS, EventBridge --------------------------------------------------------
+
+
+def test_kinesis_data_stays_base64_and_is_decoded_on_access() -> None:
+    event = KinesisStreamEvent.model_validate(load("kinesis.json"))
+    first, second = (record.kinesis for record in event.records)
+    assert first.data == "SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg=="
+    assert first.decoded_data == b"Hello, this is a test."
+    assert (first.decoded_text, second.decoded_text) == ("Hello, this is a test.", "This is only a test.")
+    assert {record.stream_name for record in event.records} == {"lambda-stream"}
+
+
+def test_bad_kinesis_base64_fails_only_when_read_and_names_the_record() -> None:
+    raw = load("kinesis.json")
+    raw["Records"][0]["kinesis"]["data"] = "not base64!"
+    raw["Records"][1]["kinesis"]["data"] = "/w=="  # b"\xff": base64, but not UTF-8
+    event = KinesisStreamEvent.model_validate(raw)
+    first, second = (record.kinesis for record in event.records)
+    with pytest.raises(ValueError, match=f"Kinesis record {first.sequence_number} is not valid base64"):
+        first.decoded_data  # noqa: B018
+    with pytest.raises(ValueError, match=f"Kinesis record {first.sequence_number} is not valid base64"):
+        first.decoded_text  # noqa: B018
+    assert second.decoded_data == b"\xff"
+    with pytest.raises(UnicodeDecodeError):
+        second.decoded_text  # noqa: B018
+    assert event.model_dump(by_alias=True, exclude_unset=True) == raw
+
+
+def test_dynamodb_records_expose_their_table_name_and_change() -> None:
+    event = DynamoDBStreamEvent.model_validate(load("dynamodb.json"))
+    assert [record.table_name for record in event.records] == ["ExampleTableWithStream"] * 3
+    assert [record.event_name for record in event.records] == ["INSERT", "MODIFY", "REMOVE"]
+    insert, modify, remove = (record.dynamodb for record in event.records)
+    assert insert.keys == {"Id": {"N": "101"}}
+    assert (insert.old_image, remove.new_image) == (None, None)
+    assert modify.new_image == {"Message": {"S": "This item has changed"}, "Id": {"N": "101"}}
+    assert isinstance(insert.approximate_creation_date_time, int)  # kept an int: the event round-trips as JSON
+    assert event.records[0].user_identity is None
+    identity = event.records[2].user_identity
+    assert identity is not None
+    assert (identity.type, identity.principal_id) == ("Service", "dynamodb.amazonaws.com")
+
+
+def test_s3_notifications_expose_bucket_and_object() -> None:
+    raw = load("s3.json")
+    raw["Records"][0]["s3"]["object"]["key"] = "my+photo%281%29.jpg"
+    record = S3Event.model_validate(raw).records[0]
+    assert (record.event_source, record.event_name) == ("aws:s3", "ObjectCreated:Put")
+    assert record.s3.bucket.name == "amzn-s3-demo-bucket"
+    assert record.s3.bucket.arn == "arn:aws:s3:::amzn-s3-demo-bucket"
+    assert record.s3.object.decoded_key == "my photo(1).jpg"
+    assert record.s3.object.size == 1305107
+    assert record.response_elements.x_amz_request_id == "D82B88E5F771F645"
+    assert record.request_parameters.source_ip_address == "205.255.255.255"
+
+
+def test_sns_records_expose_topic_and_attributes() -> None:
+    record = SNSEvent.model_validate(load("sns.json")).records[0]
+    assert record.event_source == "aws:sns"
+    assert record.sns.topic_arn == "arn:aws:sns:us-east-2:123456789012:sns-lambda"
+    assert record.sns.topic_name == "sns-lambda"
+    assert record.sns.message_attributes is not None
+    assert record.sns.message_attributes["Test"].value == "TestString"
+    assert record.sns.signing_cert_url is not None
+
+
+class _Order(BaseModel):
+    key1: str
+    key2: str
+
+
+def test_a_bare_eventbridge_event_takes_any_detail_as_received() -> None:
+    custom: EventBridgeEvent[Any] = EventBridgeEvent.model_validate(load("eventbridge.json"))
+    assert custom.detail == {"key1": "value1", "key2": "value2"}
+    assert (custom.source, custom.detail_type, custom.replay_name) == ("com.mycompany.myapp", "myDetailType", None)
+    scheduled: EventBridgeEvent[Any] = EventBridgeEvent.model_validate(load("eventbridge-scheduled.json"))
+    assert (scheduled.source, scheduled.detail_type, scheduled.detail) == ("aws.events", "Scheduled Event", {})
+    assert scheduled.resources == ["arn:aws:events:us-east-1:123456789012:rule/SampleRule"]
+    assert EventBridgeEvent.source_key == EventBridgeEvent[_Order].source_key == "eventbridge"
+
+
+def test_a_replayed_eventbridge_event_names_its_replay() -> None:
+    raw = load("eventbridge.json") | {"replay-name": "my-replay"}
+    event: EventBridgeEvent[Any] = EventBridgeEvent.model_validate(raw)
+    assert event.replay_name == "my-replay"
+    assert event.model_dump(by_alias=True, exclude_unset=True) == raw
+    assert EventBridgeEvent.model_validate(event.model_dump(exclude_unset=True)) == event
+
+
+def test_a_typed_eventbridge_detail_is_validated_and_a_bad_one_names_the_field() -> None:
+    from lambda_otel_lite.handler import _validate
+
+    event = EventBridgeEvent[_Order].model_validate(load("eventbridge.json"))
+    assert isinstance(event.detail, _Order)
+    assert event.detail.key1 == "value1"
+
+    raw = load("eventbridge.json")
+    raw["detail"]["key2"] = 7
+    parsed, error = _validate(EventBridgeEvent[_Order], raw)
+    assert parsed is raw
+    assert error is not None
+    assert [(path, got) for path, got, _ in error.errors] == [("detail.key2", 7)]
+    assert str(error).startswith("event does not match EventBridgeEvent[_Order]: ")
+
+    _, error = _validate(EventBridgeEvent[_Order], load("eventbridge-scheduled.json"))
+    assert error is not None
+    assert sorted(path for path, _, _ in error.errors) == ["detail.key1", "detail.key2"]
+
+
+def test_an_s3_event_through_eventbridge_parses_its_detail() -> None:
+    event = EventBridgeEvent[S3EventBridgeDetail].model_validate(load("eventbridge-s3.json"))
+    assert (event.source, event.detail_type) == ("aws.s3", "Object Created")
+    detail = event.detail
+    assert detail.bucket.name == "amzn-s3-demo-bucket1"
+    assert (detail.object.key, detail.object.size, detail.object.etag) == (
+        "example-key",
+        5,
+        "b1946ac92492d2347c6235b4d2611184",
+    )
+    assert detail.object.version_id == "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e"
+    assert (detail.request_id, detail.source_ip_address, detail.reason) == ("N4N7GDK58NMKJ12R", "1.2.3.4", "PutObject")
+
+
+def test_the_s3_eventbridge_models_are_still_importable_from_the_s3_module() -> None:
+    from lambda_otel_lite.events import S3EventBridgeBucket, S3EventBridgeObject, s3
+
+    assert s3.S3EventBridgeDetail is S3EventBridgeDetail
+    assert (s3.S3EventBridgeBucket, s3.S3EventBridgeObject) == (S3EventBridgeBucket, S3EventBridgeObject)
+    with pytest.raises(AttributeError, match="no attribute 'S3EventBridgeEvent'"):
+        s3.S3EventBridgeEvent  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("model", "key"),
+    [
+        (SNSEvent, "sns"),
+        (EventBridgeEvent, "eventbridge"),
+        (KinesisStreamEvent, "kinesis"),
+        (DynamoDBStreamEvent, "dynamodb"),
+        (S3Event, "s3"),
+        (SQSEvent, "sqs"),
+    ],
+)
+def test_each_top_level_event_names_its_source(model: type[BaseModel], key: str) -> None:
+    assert getattr(model, "source_key", None) == key
 
 
 def _documented_fields(model: type) -> set[str]:
@@ -215,14 +578,30 @@ def test_the_http_api_models_are_still_importable_from_the_apigateway_module() -
         apigateway.APIGatewayProxyEventV3  # noqa: B018
 
 
+NEW_TRIGGERS = ["sns", "eventbridge", "kinesis", "dynamodb", "s3", "_s3_eventbridge"]
+TRIGGERS = ["_http", "apigateway", "sqs", "alb", "function_url", *NEW_TRIGGERS]
+
+
 @pytest.mark.parametrize(
     ("model", "module", "others"),
     [
-        ("APIGatewayProxyEventV2", "_http", ["apigateway", "sqs", "alb", "function_url"]),
-        ("APIGatewayProxyEvent", "apigateway", ["_http", "sqs", "alb", "function_url"]),
-        ("SQSEvent", "sqs", ["apigateway", "alb", "function_url", "_http"]),
-        ("ALBEvent", "alb", ["apigateway", "sqs", "function_url", "_http"]),
-        ("LambdaFunctionUrlEvent", "function_url", ["apigateway", "sqs", "alb"]),
+        ("APIGatewayProxyEventV2", "_http", ["apigateway", "sqs", "alb", "function_url", *NEW_TRIGGERS]),
+        ("APIGatewayProxyEvent", "apigateway", ["_http", "sqs", "alb", "function_url", *NEW_TRIGGERS]),
+        ("SQSEvent", "sqs", ["apigateway", "alb", "function_url", "_http", *NEW_TRIGGERS]),
+        ("ALBEvent", "alb", ["apigateway", "sqs", "function_url", "_http", *NEW_TRIGGERS]),
+        ("LambdaFunctionUrlEvent", "function_url", ["apigateway", "sqs", "alb", *NEW_TRIGGERS]),
+        *(
+            (model, module, [other for other in TRIGGERS if other != module])
+            for model, module in [
+                ("SNSEvent", "sns"),
+                ("SNSNotification", "sns"),
+                ("EventBridgeEvent", "eventbridge"),
+                ("KinesisStreamEvent", "kinesis"),
+                ("DynamoDBStreamEvent", "dynamodb"),
+                ("S3Event", "s3"),
+                ("S3EventBridgeDetail", "_s3_eventbridge"),
+            ]
+        ),
     ],
 )
 def test_importing_one_model_does_not_import_the_others_modules(model: str, module: str, others: list[str]) -> None:
