@@ -7,6 +7,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from lambda_otel_lite._config import ProcessorMode
 from lambda_otel_lite.exceptions import ConfigurationError, EventValidationError, LambdaOtelLiteError
 from lambda_otel_lite.exporter import StdoutSpanExporter
@@ -15,6 +17,9 @@ from lambda_otel_lite.processor import LambdaSpanProcessor
 from lambda_otel_lite.propagation import register_carrier_extractor
 from lambda_otel_lite.resource import get_lambda_resource
 from lambda_otel_lite.telemetry import init_telemetry
+
+if TYPE_CHECKING:
+    from lambda_otel_lite.records import RecordSpan, process_records, traced_records
 
 __version__ = "0.1.0"
 
@@ -25,11 +30,23 @@ __all__ = [
     "LambdaOtelLiteError",
     "LambdaSpanProcessor",
     "ProcessorMode",
+    "RecordSpan",
     "StdoutSpanExporter",
     "__version__",
     "get_lambda_resource",
     "init_telemetry",
     "instrumented",
+    "process_records",
     "register_carrier_extractor",
     "traced_handler",
+    "traced_records",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The batch API loads with its first use: handlers that process no batch never import it.
+    if name in ("RecordSpan", "process_records", "traced_records"):
+        from lambda_otel_lite import records
+
+        return getattr(records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

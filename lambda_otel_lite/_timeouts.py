@@ -222,6 +222,10 @@ def time_out(invocation: Invocation, description: str, *, error_type: str = TIME
     if not invocation.claim_finish():
         return False
     WATCHDOG.disarm(invocation)
+    if invocation.record_spans:  # those already left end as they were; the open ones are cut short below
+        from lambda_otel_lite.records import finish_records
+
+        finish_records(invocation, None, timed_out=True)
     span = invocation.span
     ended = time.time_ns()
     trace_id = span.get_span_context().trace_id

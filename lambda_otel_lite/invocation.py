@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from opentelemetry.util.types import Attributes
 
+    from lambda_otel_lite.records import RecordSpan
     from lambda_otel_lite.sources import Attributes as MutableAttributes
 
 logger = logging.getLogger(__name__)
@@ -59,11 +60,15 @@ class Invocation:
         "_unfinished",
         "current_token",
         "deadline",
+        "event",
         "kind",
         "margin_ms",
         "outer",
         "provider",
+        "record_spans",
         "request_id",
+        "response",
+        "source",
         "span",
         "token",
     )
@@ -87,6 +92,12 @@ class Invocation:
         self.margin_ms = 0
         self.deadline: float | None = None
         """Monotonic time of the deadline, when the Lambda context tells it."""
+        self.event: object = None
+        """The raw event."""
+        self.source: EventSource | None = None
+        self.response: object = None
+        self.record_spans: list[RecordSpan] = []
+        """Record spans left and waiting for the response (``records.traced_records``)."""
         self._unfinished = [True]
 
     @property
@@ -173,13 +184,14 @@ def parent_from_event(
 
 
 def _xray_link(parent: Context | None) -> Link | None:
-    """The environment's X-Ray trace header as a link (not a parent, as the FaaS conventions say).
+    """The environment's X-Ray trace header as a link, not a parent (``xray-lambda`` makes it the parent).
 
-    None without a header, for a header naming no segment, and when the X-Ray context is the parent
-    already (the ``xray-lambda`` propagator was configured to make it so).
+    Only a sampled header (``Sampled=1``: X-Ray active tracing recorded the segment) is linked: the
+    segment of an unsampled one is recorded nowhere, so a link to it would lead nowhere. None also
+    without a header, for one naming no segment, and when the X-Ray context is the parent already.
     """
     header = os.environ.get(XRAY_ENV)
-    if not header:
+    if not header or "Sampled=1" not in header:
         return None
     span_context = xray_span_context(header, XRAY_ENV)
     if span_context is None:
@@ -234,6 +246,8 @@ def start_invocation(
             parent = parent_from_event(
                 event, source, get_carrier, extractor, event if handler_event is _SAME else handler_event
             )
+        if parent is None and STATE.config.xray_lambda:
+            parent = extract_context({XRAY_ENV: ""}, "the environment (xray-lambda)")  # it reads _X_AMZN_TRACE_ID
         all_links += source.links(event)
         if kind is None:
             kind = source.kind_of(event)
@@ -273,6 +287,7 @@ def start_invocation(
     # The parent context also carries baggage: keep it current inside the handler.
     token = context_api.attach(trace.set_span_in_context(span, parent))
     invocation = Invocation(span, token, span_kind, provider, request_id, outer)
+    invocation.event, invocation.source = event, source
     invocation.current_token = _CURRENT.set(invocation)
     if outer is None:
         margin_ms = STATE.config.timeout_margin_ms
@@ -308,6 +323,7 @@ def record_response(invocation: Invocation, response: object) -> None:
     Reading the status code runs the response's own code (a ``status_code`` property): if that
     raises, the response is recorded without a status code and the handler's result is kept.
     """
+    invocation.response = response
     try:
         code = status_code_of(response)
     except Exception:
@@ -347,6 +363,27 @@ def record_exception(invocation: Invocation, exc: BaseException) -> None:
     span.set_status(Status(StatusCode.ERROR, description))
 
 
+def _finish_batch(invocation: Invocation) -> None:
+    """Record spans and partial batch responses (``records``), imported only when there are some."""
+    source = invocation.source
+    response = invocation.response
+    if not invocation.record_spans and not (
+        source is not None
+        and source.batch_failures
+        and (
+            (isinstance(response, Mapping) and "batchItemFailures" in response)
+            or hasattr(response, "batch_item_failures")
+        )
+    ):
+        return
+    try:
+        from lambda_otel_lite.records import finish_records
+
+        finish_records(invocation, response)
+    except Exception:
+        internal_error(_once, "finish-records", "could not end the record spans of the batch")
+
+
 def _restore_context(invocation: Invocation) -> None:
     try:
         context_api.detach(invocation.token)  # type: ignore[arg-type]
@@ -376,6 +413,7 @@ def finish_invocation(invocation: Invocation) -> None:
         if STATE.mode is _config.ProcessorMode.SYNC and invocation.outer is None:
             flush_provider(invocation.provider if invocation.provider is not None else STATE.provider)
         return
+    _finish_batch(invocation)
     try:
         invocation.span.end()
     except Exception:  # a span processor's on_end raising: the spans queued so far still go out

@@ -24,6 +24,15 @@ def s3_operation(event_name: str | None) -> str | None:
     return None
 
 
+def object_key(key: str | None) -> str | None:
+    """The object key as stored: S3 notifications deliver it URL-encoded (``my+file%281%29.txt``)."""
+    if not key:
+        return None
+    from urllib.parse import unquote_plus
+
+    return unquote_plus(key)
+
+
 def document(
     bucket: str | None, key: str | None, operation: str | None, moment: str | None, attributes: Attributes
 ) -> None:
@@ -62,7 +71,7 @@ class S3Source(EventSource):
 
         document(
             same(lambda record: text(mapping(mapping(record.get("s3")).get("bucket")).get("name"))),
-            same(lambda record: text(mapping(mapping(record.get("s3")).get("object")).get("key"))),
+            same(lambda record: object_key(text(mapping(mapping(record.get("s3")).get("object")).get("key")))),
             same(lambda record: s3_operation(text(record.get("eventName")))),
             text(records[0].get("eventTime")),
             attributes,
