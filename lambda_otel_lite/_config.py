@@ -261,6 +261,8 @@ class Config(NamedTuple):
     """``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``; 0: no timeout watchdog."""
     init_span: bool = False
     """``LAMBDA_OTEL_LITE_INIT_SPAN``."""
+    xray_lambda: bool = False
+    """``OTEL_PROPAGATORS`` names ``xray-lambda``: the environment's X-Ray header may be the parent."""
     initialization_type: str = "on-demand"
     """``AWS_LAMBDA_INITIALIZATION_TYPE``: on-demand, provisioned-concurrency, snap-start, lambda-managed-instances."""
     runtime_api: str | None = None
@@ -348,6 +350,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         exporter=parse_exporter(env.get(EXPORTER.name)),
         timeout_margin_ms=parse_timeout_margin(env.get(TIMEOUT_MARGIN_MS.name)),
         init_span=parse_bool(INIT_SPAN, env.get(INIT_SPAN.name)),
+        xray_lambda="xray-lambda" in [name.strip() for name in (env.get(PROPAGATORS.name) or "").split(",")],
         initialization_type=env.get(INITIALIZATION_TYPE.name) or "on-demand",
         runtime_api=env.get(RUNTIME_API.name) or None,
         execution_env=env.get(EXECUTION_ENV.name) or None,

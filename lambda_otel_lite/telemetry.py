@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.sampling import Sampler
 
 from lambda_otel_lite import _config
 from lambda_otel_lite._log import OnceLogger
@@ -261,6 +262,7 @@ def init_telemetry(
     *,
     resource: Resource | None = None,
     span_processors: Sequence[SpanProcessor] | None = None,
+    sampler: Sampler | None = None,
 ) -> tuple[trace.Tracer, TracerProvider]:
     """Set up tracing for a Lambda function. Call it once, at module level.
 
@@ -271,6 +273,9 @@ def init_telemetry(
             To add to the detected attributes, pass ``get_lambda_resource().merge(your_resource)``.
         span_processors: The processors, in order. Defaults to one
             ``LambdaSpanProcessor(OTLPStdoutSpanExporter())``.
+        sampler: The sampler (``opentelemetry.sdk.trace.sampling``). Defaults to what
+            ``OTEL_TRACES_SAMPLER`` and ``OTEL_TRACES_SAMPLER_ARG`` name, as the SDK reads them
+            (``parentbased_always_on`` when unset).
 
     Returns:
         ``(tracer, provider)``: pass both to :func:`~lambda_otel_lite.traced_handler`.
@@ -287,6 +292,10 @@ def init_telemetry(
         raise ConfigurationError(f"name must be a string, got {type(name).__name__}: {name!r}")
     if resource is not None and not isinstance(resource, Resource):
         raise ConfigurationError(f"resource must be an opentelemetry Resource, got {type(resource).__name__}")
+    if sampler is not None and not isinstance(sampler, Sampler):
+        raise ConfigurationError(
+            f"sampler must be an opentelemetry.sdk.trace.sampling.Sampler, got {type(sampler).__name__}: {sampler!r}"
+        )
     config = _config.load_config()
     processors = _default_processors(config) if span_processors is None else _check_processors(span_processors)
     if resource is None:
@@ -299,10 +308,12 @@ def init_telemetry(
         from lambda_otel_lite import _snapstart
 
         # IDs of its own, reseeded after each restore; spans of the init phase out before the snapshot
-        provider = TracerProvider(resource=LambdaResource.of(resource), id_generator=_snapstart.ID_GENERATOR)
+        provider = TracerProvider(
+            resource=LambdaResource.of(resource), id_generator=_snapstart.ID_GENERATOR, sampler=sampler
+        )
         _snapstart.register_hooks(_flush_active_provider)
     else:
-        provider = TracerProvider(resource=LambdaResource.of(resource))
+        provider = TracerProvider(resource=LambdaResource.of(resource), sampler=sampler)
     for processor in [*processors, *_OBSERVERS]:
         provider.add_span_processor(processor)
     from lambda_otel_lite._timeouts import OPEN_SPANS

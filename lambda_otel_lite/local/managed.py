@@ -51,6 +51,7 @@ from lambda_otel_lite.local.runtime import (
     _Server,
     _split_handler,
     function_environment,
+    xray_header,
 )
 
 INITIALIZATION_TYPE = "lambda-managed-instances"
@@ -398,6 +399,6 @@ class _ManagedApi(BaseHTTPRequestHandler):
                 "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
                 "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
                 "Lambda-Runtime-Invoked-Function-Arn": runtime.function_arn,
-                "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+                "Lambda-Runtime-Trace-Id": xray_header(False),
             },
         )

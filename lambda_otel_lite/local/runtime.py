@@ -196,6 +196,8 @@ class LocalRuntime:
             also implied by that variable in *env*): init ends at ``/runtime/restore/next``, where
             the environment is frozen as a snapshot; the first invocation restores it (the runtime's
             ``/runtime/restore/next`` returns and it runs its after-restore hooks) before dispatch.
+        xray_tracing: X-Ray active tracing: each invocation's ``Lambda-Runtime-Trace-Id`` says
+            ``Sampled=1`` (else ``Sampled=0``, as with tracing off); it names a segment either way.
 
     Thread rules: one instance per environment; ``invoke`` and ``shutdown`` from one thread.
 
@@ -216,6 +218,7 @@ class LocalRuntime:
         python: str = sys.executable,
         drop_extension_next_after: int | None = None,
         snap_start: bool = False,
+        xray_tracing: bool = False,
     ) -> None:
         self.task_root, self.handler = _split_handler(handler)
         self.function_name = function_name or self.handler.rsplit(".", 1)[0].replace(".", "-")
@@ -226,6 +229,7 @@ class LocalRuntime:
         self.python = python
         self.drop_extension_next_after = drop_extension_next_after
         self.snap_start = snap_start or (env or {}).get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+        self.xray_tracing = xray_tracing
         self.region = (env or {}).get("AWS_REGION") or "us-east-1"
         self.function_arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{self.function_name}"
 
@@ -574,6 +578,12 @@ class LocalRuntime:
     _stopping = False
 
 
+def xray_header(sampled: bool) -> str:
+    """A ``Lambda-Runtime-Trace-Id`` as Lambda sends it: a new root, the Lambda segment, the sampling decision."""
+    root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled={1 if sampled else 0}"
+
+
 def function_environment(
     address: str,
     function_name: str,
@@ -733,7 +743,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
                 "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
                 "Lambda-Runtime-Invoked-Function-Arn": runtime.function_arn,
-                "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+                "Lambda-Runtime-Trace-Id": xray_header(runtime.xray_tracing),
             },
         )
 
