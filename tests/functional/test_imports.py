@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -23,6 +24,8 @@ FORBIDDEN = (
     "opentelemetry.proto",
     "opentelemetry.exporter",
     "otlp_stdout_span_exporter",
+    "opentelemetry.propagators.aws",  # the X-Ray propagators: only when OTEL_PROPAGATORS names them
+    "importlib.metadata",
 )
 
 
@@ -59,3 +62,33 @@ SYNC_PACKAGE_MODULES = [
 def test_sync_init_loads_exactly_the_pinned_package_modules() -> None:
     modules = imported_modules("import lambda_otel_lite; lambda_otel_lite.init_telemetry('t')")
     assert sorted(m for m in modules if m.split(".")[0] == "lambda_otel_lite") == SYNC_PACKAGE_MODULES
+
+
+def loaded_modules(code: str) -> set[str]:
+    """``sys.modules`` after *code*: unlike ``-X importtime``, it sees ``importlib.import_module`` too."""
+    script = code + "; import sys, json; print(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def test_the_xray_propagator_is_imported_when_configured_and_only_then() -> None:
+    code = (
+        "import os; os.environ['OTEL_PROPAGATORS'] = 'tracecontext,baggage,xray-lambda'; "
+        "import lambda_otel_lite; lambda_otel_lite.init_telemetry('t')"
+    )
+    assert "opentelemetry.propagators.aws" in loaded_modules(code)
+    assert "opentelemetry.propagators.aws" not in loaded_modules(
+        "import lambda_otel_lite; lambda_otel_lite.init_telemetry('t')"
+    )
+
+
+def test_a_batch_trigger_loads_its_source_and_the_batch_api_only_when_used() -> None:
+    code = (
+        "import lambda_otel_lite as l; l.init_telemetry('t'); "
+        "from lambda_otel_lite.sources import detect_source; "
+        "detect_source({'Records': [{'eventSource': 'aws:kinesis'}]})"
+    )
+    modules = loaded_modules(code)
+    assert "lambda_otel_lite.sources.kinesis" in modules
+    assert "lambda_otel_lite.sources.dynamodb" not in modules
+    assert "lambda_otel_lite.records" not in modules
