@@ -113,3 +113,26 @@ def test_the_exporter_examples_write_the_same_record_with_their_settings(module:
     (record,) = [json.loads(line) for line in lines if line.startswith('{"__otel_otlp_stdout"')]
     assert record.get("level") == level
     assert record["source"] == module  # the function name the local runtime gives it
+
+
+@pytest.mark.parametrize("module", ["orders", "manual"])
+def test_the_batch_records_examples_give_each_message_a_span_and_report_the_failed_one(module: str) -> None:
+    responses, spans = run("batch_records", module)
+    failed = "4fa2b6c1-0000-4000-8000-000000000002"  # its body is not JSON
+    assert responses == [{"batchItemFailures": [{"itemIdentifier": failed}]}]
+    (batch,) = [span for span in spans if "faas.trigger" in span.attributes]
+    assert batch.attributes["lambda_otel_lite.batch.failed_count"] == 1
+    messages = sorted(
+        (span for span in spans if span.parent_span_id == batch.span_id),
+        key=lambda span: str(span.attributes["messaging.message.id"]),
+    )
+    assert [(span.name, span.status) for span in messages] == [
+        ("orders process", "UNSET"),
+        ("orders process", "UNSET"),
+        ("orders process", "ERROR"),
+    ]
+    assert [(link.trace_id, link.span_id) for link in messages[0].links] == [(CALLER_TRACE, "00f067aa0ba902b7")]
+    if module == "orders":
+        assert [event.name for event in messages[2].events] == ["exception"]
+        saves = [span for span in spans if span.name == "save order"]
+        assert sorted(str(span.parent_span_id) for span in saves) == sorted(span.span_id for span in messages[:2])
