@@ -77,7 +77,8 @@ def detect_source(event: object) -> EventSource:
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], Mapping):
         first = records[0]
-        key = _BY_EVENT_SOURCE.get(first.get("eventSource") or first.get("EventSource"))
+        name = first.get("eventSource") or first.get("EventSource")
+        key = _BY_EVENT_SOURCE.get(name) if isinstance(name, str) else None
         return (source_for_key(key) or GENERIC) if key else GENERIC
     if "detail-type" in event and "source" in event and "detail" in event:
         return source_for_key("eventbridge") or GENERIC

@@ -8,11 +8,14 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lambda_otel_lite import init_telemetry, instrumented, process_records, traced_records
 from lambda_otel_lite.events import SQSEvent, SQSRecord
 from lambda_otel_lite.local.decode import DecodedSpan
 from lambda_otel_lite.testing import LambdaContext, sample_event
+from tests.functional.test_fuzz_events import FUZZ, mutated
 from tests.support import StdoutTelemetry
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
@@ -245,3 +248,23 @@ def test_a_timeout_cuts_the_open_record_span_and_keeps_the_finished_ones(
     assert batch.attributes["error.type"] == "timeout"
     assert [span.status for span in records] == ["UNSET", "ERROR"]
     assert records[1].status_message == "Cut short: the invocation ended (timeout) first"
+
+
+@FUZZ
+@given(event=st.one_of(*(mutated(sample) for sample in ("sqs", "sqs-sns", "sns", "kinesis", "dynamodb"))))
+def test_record_spans_of_any_mutated_batch_never_raise_into_the_handler(
+    event: Any, stdout_telemetry: StdoutTelemetry
+) -> None:
+    tracer, provider = init_telemetry("fuzz")
+    seen: list[Any] = []
+
+    @instrumented(tracer=tracer, tracer_provider=provider)
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        return process_records(event, seen.append)
+
+    response = handler(copy.deepcopy(event), CONTEXT)
+    assert response == {"batchItemFailures": []}
+    records = event.get("Records") if isinstance(event, dict) else None
+    assert len(seen) == (len(records) if isinstance(records, list) else 0)
+    spans = stdout_telemetry.spans()
+    assert len(spans) == 1 + len(seen)
