@@ -101,6 +101,9 @@ SUBJECTS = [
     Subject(
         "ours @instrumented sync + init span", "ours", "ours_instrumented", env={"LAMBDA_OTEL_LITE_INIT_SPAN": "true"}
     ),
+    Subject(
+        "ours @instrumented sync, unsampled", "ours", "ours_instrumented", env={"OTEL_TRACES_SAMPLER": "always_off"}
+    ),
     Subject("ours @instrumented typed sync", "ours", "ours_typed"),
     Subject("pydantic floor (untyped + one model)", "ours", "ours_pydantic_floor"),
     Subject("ours @instrumented async", "ours", "ours_instrumented", "async"),
