@@ -46,6 +46,12 @@ _once = OnceLogger(logger)
 THREAD_NAME = "lambda-otel-lite-watchdog"
 ERROR_TYPE = "error.type"
 TIMEOUT = "timeout"
+WAKE_SLACK_SECONDS = 0.01
+"""An arm wakes the sleeping thread only for a moment this much earlier than the one it sleeps until.
+
+Deadlines come in whole milliseconds, so consecutive invocations a millisecond apart can have
+moments a hair out of order; waking the thread for those would cost every warm invocation a thread
+switch. At worst the watchdog fires this much later, inside the margin."""
 MAX_OPEN_SPANS = 10_000
 """Spans tracked at once; beyond it (spans that are never ended, by the thousand) new ones are not."""
 
@@ -100,10 +106,11 @@ class Watchdog:
     """One daemon thread that times out the armed invocations whose moment came.
 
     Thread rules: ``arm`` and ``disarm`` run in handler threads. ``arm`` wakes the thread only when
-    it sleeps past the new moment (or has no moment at all): consecutive invocations have later and
-    later deadlines, so a warm invocation normally wakes nothing. The thread publishes the moment it
-    sleeps until *before* it reads the armed invocations, and ``arm`` stores before it reads that
-    moment, so an arm is never missed.
+    it sleeps past the new moment (or has no moment at all). With nothing armed the thread sleeps
+    until the latest moment ever armed, and consecutive invocations have later and later deadlines,
+    so a warm invocation wakes nothing: the thread wakes about once per function timeout. The
+    thread publishes the moment it sleeps until *before* it reads the armed invocations, and
+    ``arm`` stores before it reads that moment, so an arm is never missed.
     """
 
     def __init__(self) -> None:
@@ -111,6 +118,7 @@ class Watchdog:
         self._wake = threading.Lock()
         self._wake.acquire()
         self._sleeping_until = 0.0  # 0: no thread yet; inf: no moment
+        self._latest = 0.0  # the latest moment ever armed
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self.fired = 0
@@ -123,7 +131,9 @@ class Watchdog:
         self._armed[invocation] = at
         if at == math.inf:
             return
-        if at < self._sleeping_until:
+        if at > self._latest:
+            self._latest = at  # the idle thread sleeps until this: later arms need not wake it
+        if at < self._sleeping_until - WAKE_SLACK_SECONDS:
             try:  # noqa: SIM105  (a try costs nothing on this path; contextlib.suppress does)
                 self._wake.release()
             except RuntimeError:  # a wake-up is pending already
@@ -150,8 +160,16 @@ class Watchdog:
             self._sleeping_until = math.inf
             try:
                 invocation, at = min(armed.items(), key=operator.itemgetter(1))
-            except ValueError:  # nothing armed: sleep until an arm wakes us
-                self._wake.acquire()
+            except ValueError:
+                # Nothing armed. Sleep until the latest moment ever armed if it is still ahead: an arm
+                # for a later moment (every next invocation's deadline is later) then wakes nothing.
+                latest = self._latest
+                remaining = latest - time.monotonic()
+                if remaining > 0:
+                    self._sleeping_until = latest
+                    self._wake.acquire(timeout=min(remaining, threading.TIMEOUT_MAX))
+                else:
+                    self._wake.acquire()  # until an arm wakes us
                 continue
             self._sleeping_until = at
             remaining = at - time.monotonic()

@@ -83,6 +83,7 @@ class LambdaSpanProcessor(SpanProcessor):
         self._dropped_reported = 0
         self._failed = 0  # handed to an export that failed
         self._shutdown = False
+        self._closed = False  # shut down and flushed: force_flush() answers False
         self._export_failing = False
         self._exporting_thread: int | None = None  # set while a flush runs in that thread
         self.open_spans: dict[int, Span] | None = None
@@ -151,9 +152,15 @@ class LambdaSpanProcessor(SpanProcessor):
 
         Returns:
             True if the queue was emptied; False if the deadline passed first (the spans not yet
-            exported stay queued for the next flush). A failed export is logged and counted in
-            :attr:`failed_spans`; it does not make this return False.
+            exported stay queued for the next flush), and False after :meth:`shutdown` (nothing can
+            be flushed any more, as with the SDK's batch processor). A failed export is logged and
+            counted in :attr:`failed_spans`; it does not make this return False.
         """
+        if self._closed:
+            return False
+        return self._flush(timeout_millis)
+
+    def _flush(self, timeout_millis: int) -> bool:
         deadline = time.monotonic_ns() + int(timeout_millis) * 1_000_000
         if not self._export_lock.acquire(timeout=max(timeout_millis, 0) / 1000):
             return False
@@ -182,7 +189,8 @@ class LambdaSpanProcessor(SpanProcessor):
             if self._shutdown:
                 return
             self._shutdown = True
-        self.force_flush()
+        self._flush(30000)
+        self._closed = True
         try:
             self._exporter.shutdown()
         except Exception:

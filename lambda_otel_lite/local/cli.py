@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="lambda-otel-lite",
         description="Run a Lambda handler locally and show its OpenTelemetry spans; decode otlp-stdout logs.",
     )
+    parser.add_argument("--version", action="version", version=f"lambda-otel-lite {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     invoke = commands.add_parser(
@@ -179,6 +180,9 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             runtime.start()
         except LocalRuntimeError as exc:
+            missing = _handler_not_found(runtime)
+            if missing is not None:  # the handler cannot be found: wrong usage, not a failing function
+                raise UsageError(missing) from exc
             _print_function_logs(runtime, err)
             print(f"lambda-otel-lite invoke: {exc}", file=err)
             return EXIT_FAILED
@@ -211,13 +215,29 @@ def _shutdown_story(runtime: LocalRuntime | ManagedInstancesRuntime) -> str:
     return "no extension registered, so SIGKILL without SIGTERM"
 
 
+def _handler_not_found(runtime: LocalRuntime | ManagedInstancesRuntime) -> str | None:
+    """The runtime's own words when its init failed because the handler is not there, else None."""
+    error = runtime.init_error or {}
+    error_type = error.get("errorType")
+    message = str(error.get("errorMessage", ""))
+    module = runtime.handler.rsplit(".", 1)[0]
+    if error_type in ("Runtime.HandlerNotFound", "Runtime.MalformedHandlerName") or (
+        error_type == "Runtime.ImportModuleError" and f"No module named '{module.split('.')[0]}'" in message
+    ):
+        return f"handler {runtime.handler!r}: {message}"
+    return None
+
+
 def _print_function_logs(runtime: LocalRuntime | ManagedInstancesRuntime, err: TextIO) -> None:
     from lambda_otel_lite.local.decode import is_telemetry_line
 
     for entry in runtime.events:
         line = entry.detail.get("line")
         if entry.kind in ("stdout", "stderr") and line is not None and not is_telemetry_line(line):
-            print(f"  | {line}", file=err)
+            # awslambdaric writes a traceback as one line: its lines joined by \r, indented with
+            # no-break spaces (for CloudWatch Logs). Print it as the lines it is.
+            for part in line.replace("\u00a0", " ").split("\r"):
+                print(f"  | {part}", file=err)
 
 
 def _print_invocations(invocations: list[Invocation], out: TextIO) -> None:
@@ -307,3 +327,9 @@ def _decode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def main_exit() -> None:
     """Console-script entry point."""
     sys.exit(main())
+
+
+def _version() -> str:
+    from lambda_otel_lite import __version__
+
+    return __version__

@@ -636,6 +636,8 @@ def _split_handler(handler: str) -> tuple[Path, str]:
     if ":" in handler:
         path_text, _, function = handler.rpartition(":")
         path = Path(path_text).resolve()
+        if not path.exists():
+            raise LocalRuntimeError(f"handler {handler!r}: the file {path_text!r} does not exist")
         if path.suffix != ".py" or not path.is_file():
             raise LocalRuntimeError(f"handler {handler!r}: {path_text!r} is not a Python file")
         if not function.isidentifier():
@@ -644,7 +646,21 @@ def _split_handler(handler: str) -> tuple[Path, str]:
     module, _, function = handler.rpartition(".")
     if not module or not function:
         raise LocalRuntimeError(f"handler {handler!r} must be module.function or path/to/file.py:function")
+    if not _module_exists(module, Path.cwd()):
+        raise LocalRuntimeError(
+            f"handler {handler!r}: no module {module!r} in the current directory or on PYTHONPATH "
+            "(or give the file: path/to/file.py:function)"
+        )
     return Path.cwd(), handler
+
+
+def _module_exists(module: str, task_root: Path) -> bool:
+    """Whether the function process could import *module*'s top-level package, without importing it."""
+    import importlib.machinery
+
+    top = module.split(".")[0]
+    search = [str(task_root), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)), *sys.path]
+    return importlib.machinery.PathFinder.find_spec(top, search) is not None or top in sys.builtin_module_names
 
 
 def _handler_class(runtime: LocalRuntime) -> type[BaseHTTPRequestHandler]:

@@ -21,6 +21,9 @@ EXAMPLES = {
 }
 
 
+QUICKSTART = str(ROOT / "examples" / "quickstart" / "handler.py") + ":handler"
+
+
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), stdout=out, stderr=err)
@@ -86,15 +89,18 @@ def test_decode_json_prints_otlp_json_with_hex_ids(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["invoke", "nowhere.py:handler", "--event", "x.json"], "is not a Python file"),
-        (["invoke", "app.handler", "--event", "/no/such/event.json"], "cannot read the event file"),
-        (["invoke", "app.handler", "--event", "-", "--env", "NOEQUALS"], None),
+        (["invoke", "nowhere.py:handler", "--event", "x.json"], "the file 'nowhere.py' does not exist"),
+        (["invoke", "README.md:handler", "--event", "x.json"], "'README.md' is not a Python file"),
+        (["invoke", "nothere.handler", "--event", "x.json"], "no module 'nothere' in the current directory"),
+        (["invoke", QUICKSTART, "--event", "/no/such/event.json"], "cannot read the event file"),
+        (["invoke", QUICKSTART, "--event", "-", "--env", "NOEQUALS"], None),
         (["decode", "/no/such/log"], "cannot read the log file '/no/such/log'"),
     ],
 )
 def test_usage_errors_exit_2_and_say_what_is_wrong(
     argv: list[str], message: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(ROOT)
     monkeypatch.setattr("sys.stdin", io.StringIO("{}"))
     code, out, err = run(*argv)
     assert code == 2
@@ -111,6 +117,41 @@ def test_a_handler_that_fails_to_import_exits_1_with_the_init_error(tmp_path: Pa
     assert code == 1
     assert "failed to initialise: init error" in err
     assert "missing dependency: orders_db" in err
+
+
+def test_a_missing_handler_function_is_a_usage_error_in_the_runtimes_words(tmp_path: Path) -> None:
+    (tmp_path / "raises.py").write_text("def handler(event, context):\n    raise ValueError('no')\n")
+    (tmp_path / "event.json").write_text("{}")
+    code, out, err = run("invoke", f"{tmp_path / 'raises.py'}:nope", "--event", str(tmp_path / "event.json"))
+    assert (code, out) == (2, "")
+    assert "handler 'raises.nope'" in err
+    assert "nope" in err
+    assert "Traceback" not in err  # a usage error, not the runtime's paragraph
+
+
+def test_a_raising_handlers_traceback_prints_as_lines(tmp_path: Path) -> None:
+    (tmp_path / "raises.py").write_text(
+        "from lambda_otel_lite import instrumented\n\n"
+        "@instrumented\ndef handler(event, context):\n    raise ValueError('order 42 is invalid')\n"
+    )
+    (tmp_path / "event.json").write_text("{}")
+    code, _, err = run("invoke", f"{tmp_path / 'raises.py'}:handler", "--event", str(tmp_path / "event.json"))
+    assert code == 1
+    raw = err.encode()
+    assert b"\r" not in raw  # awslambdaric's \r-joined traceback is split into lines
+    assert "\u00a0".encode() not in raw
+    lines = err.splitlines()
+    assert "  | Traceback (most recent call last):" in lines
+    assert any(line.startswith('  |   File "') and "raises.py" in line for line in lines)
+
+
+def test_version() -> None:
+    from lambda_otel_lite import __version__
+
+    result = subprocess.run(
+        [sys.executable, "-m", "lambda_otel_lite", "--version"], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, f"lambda-otel-lite {__version__}")
 
 
 def test_the_console_script_has_help_for_each_command() -> None:
