@@ -28,7 +28,7 @@ class ConfigurationError(LambdaOtelLiteError, ValueError):
     Example:
         >>> init_telemetry(span_processors="stdout")
         Traceback (most recent call last):
-        ConfigurationError: span_processors must be a sequence of SpanProcessor, got str: 'stdout'
+        lambda_otel_lite.exceptions.ConfigurationError: span_processors must be a sequence ..., got str: 'stdout'
     """
 
 
@@ -44,7 +44,7 @@ class EventValidationError(LambdaOtelLiteError, ValueError):
         ... def handler(event: SQSEvent, context): ...
         >>> handler({"Records": "none"}, LambdaContext())
         Traceback (most recent call last):
-        EventValidationError: event does not match SQSEvent: Records: Input should be a valid list (got 'none')
+        lambda_otel_lite.exceptions.EventValidationError: event does not match SQSEvent: Records: ... (got 'none')
     """
 
     MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()

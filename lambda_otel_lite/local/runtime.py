@@ -202,8 +202,11 @@ class LocalRuntime:
     Thread rules: one instance per environment; ``invoke`` and ``shutdown`` from one thread.
 
     Example:
-        >>> with LocalRuntime("app.handler") as runtime:
-        ...     invocation = runtime.invoke({"hello": "world"})
+        >>> order = json.loads(Path("examples/quickstart/event.json").read_text())
+        >>> with LocalRuntime("examples/quickstart/handler.py:handler") as runtime:
+        ...     invocation = runtime.invoke(order)
+        >>> invocation.response_json()["statusCode"]
+        200
     """
 
     def __init__(

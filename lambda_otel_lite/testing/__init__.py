@@ -113,7 +113,7 @@ class SpanCapture:
 
     Example:
         >>> with capture_spans() as capture:
-        ...     handler(sample_event("sqs"), LambdaContext())
+        ...     response = handler(sample_event("sqs"), LambdaContext())
         >>> capture.names()
         ['my-queue process']
     """
@@ -187,8 +187,8 @@ def capture_spans() -> Iterator[SpanCapture]:
 
     Example:
         >>> with capture_spans() as capture:
-        ...     handler(sample_event("apigateway-http-v2"), LambdaContext())
-        >>> capture.one("GET /orders/{id}").attributes["http.status_code"]
+        ...     response = handler(sample_event("apigateway-http-v2"), LambdaContext())
+        >>> capture.one("POST").attributes["http.status_code"]
         200
     """
     from lambda_otel_lite import telemetry
