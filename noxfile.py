@@ -5,6 +5,8 @@ Default sessions (``./noxw``): tests on 3.12 and 3.13, lint, typecheck, docs.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.needs_version = ">=2024.10.9"
@@ -107,11 +109,43 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/field/run.py", *session.posargs)
 
 
+MERMAID = "assets/javascripts/mermaid.min.js"
+MERMAID_VERSION = "11.17.2"
+
+
+def _bundle_mermaid(session: nox.Session) -> None:
+    """Put mermaid into the site, so that its diagrams render with no network (from the npm registry, once)."""
+    import shutil
+    import tarfile
+    import tempfile
+
+    target = Path("docs", MERMAID)
+    if target.is_file():
+        return
+    if shutil.which("npm") is None:
+        session.error("the docs need npm (Node.js) to bundle mermaid for the diagrams")
+    with tempfile.TemporaryDirectory() as folder:
+        session.run(
+            "npm", "pack", f"mermaid@{MERMAID_VERSION}", "--silent", "--pack-destination", folder, external=True
+        )
+        (archive,) = Path(folder).glob("mermaid-*.tgz")
+        with tarfile.open(archive) as bundle:
+            member = bundle.extractfile("package/dist/mermaid.min.js")
+            if member is None:
+                session.error(f"{archive.name} has no dist/mermaid.min.js")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(member.read())
+
+
 @nox.session(python="3.12")
 def docs(session: nox.Session) -> None:
     """Build the documentation site with mkdocs --strict, then check every internal link of the built site."""
     _install(session, "docs")
+    _bundle_mermaid(session)
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+    page = Path("site/modes/index.html").read_text()
+    if not Path("site", MERMAID).is_file() or MERMAID not in page:
+        session.error(f"the built site does not ship {MERMAID}: its diagrams would need the network")
     # linkchecker run as root drops to `nobody`, who may not read a checkout under a private
     # directory (a clone in `mktemp -d`): serve the site on 127.0.0.1 instead of reading its files.
     import functools
