@@ -7,15 +7,19 @@ response, then the exported spans as a tree, and how long extensions ran after e
 ``lambda-otel-lite decode [FILE]`` reads otlp-stdout lines (as printed, or copied from CloudWatch
 Logs with their prefixes) and prints the same tree, or OTLP JSON with ``--json``.
 
+``lambda-otel-lite forward [FILE] --endpoint URL`` (and ``invoke ... --forward URL``) posts each
+record's payload to an OTLP/HTTP traces endpoint, as the forwarder does in production.
+
 Results go to stdout; progress, the function's own log lines and errors go to stderr. Exit codes:
-0 success, 1 the function failed (init error, handler error, timeout) or a telemetry line was
-corrupt, 2 wrong usage (bad arguments, unreadable files, a handler that cannot be found).
+0 success, 1 the function failed (init error, handler error, timeout), a telemetry line was
+corrupt or a post was refused, 2 wrong usage (bad arguments, unreadable files, a handler that cannot be found).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -83,8 +87,34 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="run as Lambda Managed Instances with N worker processes; the --times invocations are sent at once",
     )
+    invoke.add_argument(
+        "--forward",
+        metavar="URL",
+        nargs="?",
+        const="",
+        help="also POST the run's telemetry records to this OTLP/HTTP traces URL "
+        "(alone: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces)",
+    )
     invoke.add_argument("--raw", action="store_true", help="print the telemetry lines as written, not decoded")
     invoke.add_argument("--no-attributes", action="store_true", help="leave span attributes out of the tree")
+
+    forward = commands.add_parser(
+        "forward",
+        help="POST the records of otlp-stdout lines (plain or from CloudWatch Logs) to an OTLP/HTTP endpoint",
+        description=(
+            "Read otlp-stdout-span-exporter lines from FILE (default stdin), with or without CloudWatch Logs "
+            "prefixes, and POST each record's payload to the OTLP/HTTP traces endpoint with its headers and "
+            "content encoding, as the forwarder does in production. Other lines are skipped; a corrupt line or "
+            "a refused post is reported with its line number."
+        ),
+    )
+    forward.add_argument("file", nargs="?", default="-", metavar="FILE", help="log file ('-' or omitted: stdin)")
+    forward.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="the traces URL (default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT"
+        " + /v1/traces)",
+    )
 
     decode = commands.add_parser(
         "decode",
@@ -113,6 +143,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     try:
         if args.command == "invoke":
             return _invoke(args, out, err)
+        if args.command == "forward":
+            return _forward_command(args, out, err)
         return _decode(args, out, err)
     except UsageError as exc:
         print(f"lambda-otel-lite {args.command}: error: {exc}", file=err)
@@ -166,6 +198,7 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
     except LocalRuntimeError as exc:
         raise UsageError(str(exc)) from exc
+    endpoint = _endpoint(args.forward) if args.forward is not None else ""
     text = _read_text(args.event, "event file")
     try:
         event = json.loads(text)
@@ -203,7 +236,9 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"\nShutdown: exit code {code} ({_shutdown_story(runtime)})", file=out)
     elif mode == "finalize":
         print("(finalize mode: spans your processors still hold are shown with --shutdown)", file=err)
-    return _print_telemetry(runtime, invocations, args, out, err) or (EXIT_FAILED if failed else EXIT_OK)
+    shown = _print_telemetry(runtime, invocations, args, out, err)
+    forwarded = EXIT_OK if args.forward is None else _forward(runtime.stdout_lines(), endpoint, out, err)
+    return shown or forwarded or (EXIT_FAILED if failed else EXIT_OK)
 
 
 def _shutdown_story(runtime: LocalRuntime | ManagedInstancesRuntime) -> str:
@@ -290,6 +325,35 @@ def _tree(spans: list[DecodedSpan], invocations: list[Invocation], *, attributes
             order[span.trace_id] = numbers[request_id]
     ordered = sorted(spans, key=lambda span: (order.get(span.trace_id, 1 << 30), span.start_time_unix_nano))
     return render_tree(ordered, attributes=attributes)
+
+
+# --- forward ----------------------------------------------------------------------------------
+
+
+def _endpoint(given: str | None) -> str:
+    from lambda_otel_lite.local.forward import ENDPOINT, TRACES_ENDPOINT, endpoint_from
+
+    endpoint = given or endpoint_from(os.environ)
+    if not endpoint:
+        raise UsageError(f"no endpoint: give one, or set {TRACES_ENDPOINT} or {ENDPOINT}")
+    if not endpoint.startswith(("http://", "https://")):
+        raise UsageError(f"the endpoint {endpoint!r} is not an http:// or https:// URL")
+    return endpoint
+
+
+def _forward(lines: list[str], endpoint: str, out: TextIO, err: TextIO) -> int:
+    from lambda_otel_lite.local.forward import forward_lines
+
+    report = forward_lines(lines, endpoint)
+    print(f"\nForwarded {report.sent} telemetry record(s) to {endpoint}", file=out)
+    for number, problem in report.errors:
+        print(f"lambda-otel-lite forward: line {number}: {problem}", file=err)
+    return EXIT_FAILED if report.errors else EXIT_OK
+
+
+def _forward_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    endpoint = _endpoint(args.endpoint)
+    return _forward(_read_text(args.file, "log file").splitlines(), endpoint, out, err)
 
 
 # --- decode -----------------------------------------------------------------------------------

@@ -134,7 +134,12 @@ def is_telemetry_line(line: str) -> bool:
     return MARKER in line
 
 
-def _request_of_line(line: str) -> ExportTraceServiceRequest | None:
+def record_of_line(line: str) -> tuple[dict[str, Any], bytes] | None:
+    """The otlp-stdout record of one output line and its payload as sent (still compressed); None if not telemetry.
+
+    Raises:
+        TelemetryDecodeError: the line is telemetry but its JSON or base64 is corrupt.
+    """
     marker = line.find(MARKER)
     if marker < 0:
         return None
@@ -154,6 +159,14 @@ def _request_of_line(line: str) -> ExportTraceServiceRequest | None:
         data = base64.b64decode(payload, validate=True) if record.get("base64", True) else payload.encode()
     except (binascii.Error, ValueError) as exc:
         raise TelemetryDecodeError(f"payload is not valid base64: {exc}") from exc
+    return record, data
+
+
+def _request_of_line(line: str) -> ExportTraceServiceRequest | None:
+    found = record_of_line(line)
+    if found is None:
+        return None
+    record, data = found
     if record.get("content-encoding") == "gzip":
         try:
             data = gzip.decompress(data)
