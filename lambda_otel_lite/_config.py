@@ -267,6 +267,8 @@ class Config(NamedTuple):
     """``AWS_LAMBDA_INITIALIZATION_TYPE``: on-demand, provisioned-concurrency, snap-start, lambda-managed-instances."""
     runtime_api: str | None = None
     execution_env: str | None = None
+    function_version: str | None = None
+    """``AWS_LAMBDA_FUNCTION_VERSION``: the version an alias in the invoked ARN resolves to."""
 
     @property
     def provisioned_concurrency(self) -> bool:
@@ -353,6 +355,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         xray_lambda="xray-lambda" in [name.strip() for name in (env.get(PROPAGATORS.name) or "").split(",")],
         initialization_type=env.get(INITIALIZATION_TYPE.name) or "on-demand",
         runtime_api=env.get(RUNTIME_API.name) or None,
+        function_version=env.get(FUNCTION_VERSION.name) or None,
         execution_env=env.get(EXECUTION_ENV.name) or None,
     )
 
@@ -484,3 +487,51 @@ def parse_headers(value: str | None) -> dict[str, str]:
         if key and key not in ("content-type", "content-encoding"):
             headers[key] = rest.strip()
     return headers
+
+
+# --- reads outside Config: the Lambda identity, a processor's default, the per-invocation header --
+
+
+class LambdaIdentity(NamedTuple):
+    """The variables Lambda sets that the resource is detected from (each None when unset or empty)."""
+
+    region: str | None
+    function_name: str | None
+    function_version: str | None
+    log_stream: str | None
+    memory_size: str | None
+    service_name: str | None
+    resource_attributes: str
+
+
+def lambda_identity(environ: Mapping[str, str] | None = None) -> LambdaIdentity:
+    """Read the resource's variables (``get_lambda_resource``), from *environ* or the process environment."""
+    env = os.environ if environ is None else environ
+    return LambdaIdentity(
+        region=env.get(REGION.name) or None,
+        function_name=env.get(FUNCTION_NAME.name) or None,
+        function_version=env.get(FUNCTION_VERSION.name) or None,
+        log_stream=env.get(LOG_STREAM_NAME.name) or None,
+        memory_size=env.get(MEMORY_SIZE.name) or None,
+        service_name=env.get(SERVICE_NAME.name) or None,
+        resource_attributes=env.get(RESOURCE_ATTRIBUTES.name, ""),
+    )
+
+
+def env_queue_size() -> int:
+    """``LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE`` for a ``LambdaSpanProcessor`` built without ``max_queue_size``."""
+    return parse_queue_size(os.environ.get(QUEUE_SIZE.name))
+
+
+def managed_instances_environment() -> bool:
+    """Whether this process runs on Lambda Managed Instances (for exporters built outside ``init_telemetry``)."""
+    return os.environ.get(INITIALIZATION_TYPE.name) == MANAGED_INSTANCES
+
+
+XRAY_TRACE_HEADER = "_X_AMZN_TRACE_ID"
+"""Set by the runtime for each invocation, from ``Lambda-Runtime-Trace-Id``: not configuration."""
+
+
+def trace_header() -> str | None:
+    """This invocation's X-Ray trace header; read per invocation, since the runtime sets it per invocation."""
+    return os.environ.get(XRAY_TRACE_HEADER)

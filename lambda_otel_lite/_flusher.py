@@ -16,7 +16,7 @@ import logging
 import threading
 
 from lambda_otel_lite import _config
-from lambda_otel_lite.extension import _Completions
+from lambda_otel_lite.extension import Hooks, _Completions
 
 logger = logging.getLogger(__name__)
 THREAD_NAME = "lambda-otel-lite-flusher"
@@ -28,7 +28,8 @@ class ProcessFlusher:
     Thread rules: handler threads call :meth:`handler_complete`; the flusher thread alone waits.
     """
 
-    def __init__(self, mode: _config.ProcessorMode = _config.ProcessorMode.ASYNC) -> None:
+    def __init__(self, hooks: Hooks, mode: _config.ProcessorMode = _config.ProcessorMode.ASYNC) -> None:
+        self.hooks = hooks
         self.mode = mode
         self.completions = _Completions()
         self.thread: threading.Thread | None = None
@@ -48,23 +49,22 @@ class ProcessFlusher:
         return True
 
     def _run(self) -> None:
-        from lambda_otel_lite.telemetry import STATE, flush_provider
-
+        hooks = self.hooks
         try:
             while True:
                 flushed: list[object] = []
                 for provider in self.completions.take_all():
-                    target = provider if provider is not None else STATE.provider
+                    target = provider if provider is not None else hooks.provider()
                     if not any(target is done for done in flushed):
-                        flush_provider(target)
+                        hooks.flush(target)
                         flushed.append(target)
                     self.invocations += 1
         except BaseException as exc:  # the thread must never die silently
             self.alive = False
-            STATE.fall_back_to_sync(self)
+            hooks.fell_back(self)
             logger.warning(
                 "The lambda-otel-lite flusher thread failed (%s: %s); spans are exported in sync mode from now on",
                 type(exc).__name__,
                 exc,
             )
-            flush_provider(STATE.provider)
+            hooks.flush(hooks.provider())

@@ -56,6 +56,6 @@ class StdoutLock:
 
 def shared_stdout_lock() -> StdoutLock | None:
     """The lock, on Managed Instances (``AWS_LAMBDA_INITIALIZATION_TYPE``); None elsewhere."""
-    if os.environ.get(_config.INITIALIZATION_TYPE.name) != _config.MANAGED_INSTANCES:
+    if not _config.managed_instances_environment():
         return None
     return StdoutLock()

@@ -305,7 +305,7 @@ class StdoutSpanExporter(SpanExporter):
 
 
 def _shared_stdout_lock() -> StdoutLock | None:
-    if os.environ.get(_config.INITIALIZATION_TYPE.name) != _config.MANAGED_INSTANCES:
+    if not _config.managed_instances_environment():
         return None  # no import of fcntl and the lock module elsewhere
     from lambda_otel_lite._interprocess import shared_stdout_lock
 

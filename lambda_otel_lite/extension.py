@@ -46,7 +46,7 @@ import socket
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from lambda_otel_lite import _config
 from lambda_otel_lite._log import OnceLogger
@@ -77,6 +77,23 @@ SIGTERM_BUDGET_MILLIS = 400
 READ_AFTER_HANDLER_SECONDS = 0.1
 """Async mode reads an INVOKE event after the handler signalled, or after this long (a longer or an
 uninstrumented handler): a bound, so a failing answer is not left unread."""
+
+
+class Hooks(NamedTuple):
+    """What the extension thread, the process flusher and the SIGTERM flush call, given by ``telemetry``.
+
+    This module never imports ``telemetry`` (as the SDK's batch processor knows only its exporter):
+    ``telemetry`` builds the hooks over its state and hands them over when it starts a mode.
+    """
+
+    provider: Callable[[], object]
+    """The active tracer provider (None before ``init_telemetry``)."""
+    flush: Callable[[object], None]
+    """Flush one provider; logs a failure once, never raises."""
+    fell_back: Callable[[object], None]
+    """The thread (the argument) is gone: export inline, in sync mode, from now on."""
+    is_current: Callable[[object], bool]
+    """Whether the argument is still the process's extension (not replaced by a later init)."""
 
 
 class ExtensionApiError(Exception):
@@ -343,9 +360,10 @@ class _Completions:
 class InternalExtension:
     """The extension thread: flushes per invocation in async mode; in finalize mode it only waits."""
 
-    def __init__(self, client: ExtensionClient, mode: _config.ProcessorMode) -> None:
+    def __init__(self, client: ExtensionClient, mode: _config.ProcessorMode, hooks: Hooks) -> None:
         self.client = client
         self.mode = mode
+        self.hooks = hooks
         self.completions = _Completions()
         self.thread: threading.Thread | None = None
         self.alive = False
@@ -364,8 +382,7 @@ class InternalExtension:
         return True
 
     def _run(self) -> None:
-        from lambda_otel_lite.telemetry import STATE, flush_provider
-
+        hooks = self.hooks
         on_arrival = self._read_after_handler if self.mode is _config.ProcessorMode.ASYNC else None
         try:
             while True:
@@ -380,9 +397,9 @@ class InternalExtension:
                     self._report_deadline(request_id)
                 flushed: list[object] = []
                 for provider in providers:
-                    target = provider if provider is not None else STATE.provider
+                    target = provider if provider is not None else hooks.provider()
                     if not any(target is done for done in flushed):
-                        flush_provider(target)
+                        hooks.flush(target)
                         flushed.append(target)
                 self.invocations += 1
         except BaseException as exc:  # the thread must never die silently
@@ -417,18 +434,17 @@ class InternalExtension:
         self.completions.wait_signal(READ_AFTER_HANDLER_SECONDS)
 
     def _die(self, exc: BaseException) -> None:
-        from lambda_otel_lite.telemetry import STATE, flush_provider
-
+        hooks = self.hooks
         self.alive = False
-        if STATE.extension is not self:  # replaced by a later init_telemetry(): nothing to hand over
+        if not hooks.is_current(self):  # replaced by a later init_telemetry(): nothing to hand over
             return
-        STATE.fall_back_to_sync(self)
+        hooks.fell_back(self)
         logger.warning(
             "The lambda-otel-lite extension thread failed (%s: %s); spans are exported in sync mode from now on",
             type(exc).__name__,
             exc,
         )
-        flush_provider(STATE.provider)  # what the last handler queued before the switch
+        hooks.flush(hooks.provider())  # what the last handler queued before the switch
         self.client.exit_error("Extension.Crash", f"{type(exc).__name__}: {exc}")
 
 
@@ -445,16 +461,15 @@ class _SigtermHandler:
     whose main thread sits in native code). The flush runs once, on whichever side gets there first.
     """
 
-    def __init__(self, previous: Any) -> None:
+    def __init__(self, previous: Any, provider: Callable[[], object]) -> None:
         self.previous = previous
+        self.provider = provider
         self._lock = threading.Lock()
         self._flushed = False
         self._pipe: tuple[int, int] | None = None
 
     def flush_once(self) -> bool:
         """Flush and shut the provider down; True for the one call that did it (and may exit)."""
-        from lambda_otel_lite.telemetry import STATE
-
         with self._lock:  # a second caller waits here until the flush is over
             if self._flushed:
                 return False
@@ -466,7 +481,7 @@ class _SigtermHandler:
                 time_out_running(shutting_down=True)  # the reset after a timeout: end what still runs
             except Exception:
                 logger.warning("SIGTERM: ending the running invocation failed", exc_info=True)
-            provider = STATE.provider
+            provider: Any = self.provider()
             if provider is not None:
                 try:
                     provider.force_flush(SIGTERM_BUDGET_MILLIS)
@@ -538,12 +553,12 @@ def uninstall_sigterm_handler() -> None:
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
-def install_sigterm_handler() -> bool:
-    """Install the SIGTERM flush (once per process). False when not on the main thread."""
+def install_sigterm_handler(provider: Callable[[], object]) -> bool:
+    """Install the SIGTERM flush of the provider *provider* returns (once per process). False off the main thread."""
     current = signal.getsignal(signal.SIGTERM)
     if isinstance(current, _SigtermHandler):
         return True
-    handler = _SigtermHandler(current)
+    handler = _SigtermHandler(current, provider)
     try:
         signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread
@@ -558,7 +573,7 @@ def install_sigterm_handler() -> bool:
     return True
 
 
-def start(config: Config) -> tuple[_config.ProcessorMode, InternalExtension | ProcessFlusher | None]:
+def start(config: Config, hooks: Hooks) -> tuple[_config.ProcessorMode, InternalExtension | ProcessFlusher | None]:
     """Register the internal extension for *config.mode*.
 
     Returns the mode in effect and the extension (None in sync mode): sync, with one warning, when
@@ -566,7 +581,7 @@ def start(config: Config) -> tuple[_config.ProcessorMode, InternalExtension | Pr
     """
     mode = config.mode
     if config.managed_instances:
-        return _start_without_extension(mode)
+        return _start_without_extension(mode, hooks)
     if config.runtime_api is None:
         logger.warning(
             "%s=%s needs the Lambda Extensions API, but %s is not set (not running in Lambda?); "
@@ -588,24 +603,26 @@ def start(config: Config) -> tuple[_config.ProcessorMode, InternalExtension | Pr
             exc,
         )
         return _config.ProcessorMode.SYNC, None
-    extension = InternalExtension(client, mode)
+    extension = InternalExtension(client, mode, hooks)
     extension.start()  # Lambda ends the init phase only when every registered extension called /next
-    install_sigterm_handler()
+    install_sigterm_handler(hooks.provider)
     return mode, extension
 
 
-def _start_without_extension(mode: _config.ProcessorMode) -> tuple[_config.ProcessorMode, ProcessFlusher | None]:
+def _start_without_extension(
+    mode: _config.ProcessorMode, hooks: Hooks
+) -> tuple[_config.ProcessorMode, ProcessFlusher | None]:
     """Lambda Managed Instances: no INVOKE subscription, nothing frozen, a process per request.
 
     Async mode exports from a thread of the process after each invocation; finalize mode leaves it
     to your processors. Both flush on the SIGTERM of the environment's shutdown. No extension is
     registered from a worker process.
     """
-    install_sigterm_handler()
+    install_sigterm_handler(hooks.provider)
     if mode is not _config.ProcessorMode.ASYNC:
         return mode, None
     from lambda_otel_lite._flusher import ProcessFlusher
 
-    flusher = ProcessFlusher(mode)
+    flusher = ProcessFlusher(hooks, mode)
     flusher.start()
     return mode, flusher

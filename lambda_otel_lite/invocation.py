@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -160,7 +159,7 @@ def _context_attributes(lambda_context: object, attributes: MutableAttributes) -
     if isinstance(arn, str) and arn:
         version = getattr(lambda_context, "function_version", None)
         if not isinstance(version, str) or not version:
-            version = os.environ.get(_config.FUNCTION_VERSION.name)
+            version = STATE.config.function_version
         attributes.update(_arn_attributes(arn, version))
 
 
@@ -190,7 +189,7 @@ def _xray_link(parent: Context | None) -> Link | None:
     segment of an unsampled one is recorded nowhere, so a link to it would lead nowhere. None also
     without a header, for one naming no segment, and when the X-Ray context is the parent already.
     """
-    header = os.environ.get(XRAY_ENV)
+    header = _config.trace_header()
     if not header or "Sampled=1" not in header:
         return None
     span_context = xray_span_context(header, XRAY_ENV)

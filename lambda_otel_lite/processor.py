@@ -10,7 +10,6 @@ after the response is sent (async mode), or by the SIGTERM handler.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import time
@@ -69,7 +68,7 @@ class LambdaSpanProcessor(SpanProcessor):
         max_export_batch_size: int = DEFAULT_MAX_EXPORT_BATCH_SIZE,
     ) -> None:
         if max_queue_size is None:
-            max_queue_size = _config.parse_queue_size(os.environ.get(_config.QUEUE_SIZE.name))
+            max_queue_size = _config.env_queue_size()
         _require_positive("max_queue_size", max_queue_size)
         _require_positive("max_export_batch_size", max_export_batch_size)
         _whole_lines(exporter)

@@ -22,7 +22,9 @@ from opentelemetry import propagate
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import SpanContext, TraceFlags
 
+from lambda_otel_lite import _config
 from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite._mapping import find_key
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -108,14 +110,8 @@ class CarrierGetter(Getter[Mapping[Any, Any]]):
     """Reads propagation fields from event carriers, ignoring the case of keys."""
 
     def get(self, carrier: Mapping[Any, Any], key: str) -> list[str] | None:
-        value = carrier.get(key)
-        if value is None:
-            lowered = key.lower()
-            for name, candidate in carrier.items():
-                if isinstance(name, str) and name.lower() == lowered:
-                    value = candidate
-                    break
-        return _carrier_value(value)
+        name = find_key(carrier, key)
+        return _carrier_value(carrier[name]) if name is not None else None
 
     def keys(self, carrier: Mapping[Any, Any]) -> list[str]:
         return [key for key in carrier if isinstance(key, str)]
@@ -169,7 +165,7 @@ def carrier_from_function(get_carrier: CarrierFunction, event: object) -> object
 
 # --- AWS X-Ray trace headers ------------------------------------------------------------------
 
-XRAY_ENV = "_X_AMZN_TRACE_ID"
+XRAY_ENV = _config.XRAY_TRACE_HEADER
 """The X-Ray trace header of the current invocation, set by the runtime from ``Lambda-Runtime-Trace-Id``."""
 
 

@@ -8,7 +8,6 @@ entry-point scan for resource detectors costs milliseconds of cold start.
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -92,8 +91,7 @@ def get_lambda_resource(environ: Mapping[str, str] | None = None) -> Resource:
         >>> resource.attributes["service.name"]
         'orders'
     """
-    env = os.environ if environ is None else environ
-    function_name = env.get(_config.FUNCTION_NAME.name)
+    identity = _config.lambda_identity(environ)
     attributes: dict[str, str | int] = {
         "cloud.provider": "aws",
         "cloud.platform": "aws_lambda",
@@ -101,24 +99,22 @@ def get_lambda_resource(environ: Mapping[str, str] | None = None) -> Resource:
         "telemetry.sdk.name": "opentelemetry",
         "telemetry.sdk.version": _sdk_version,
     }
-    for key, var in (
-        ("cloud.region", _config.REGION),
-        ("faas.name", _config.FUNCTION_NAME),
-        ("faas.version", _config.FUNCTION_VERSION),
-        ("faas.instance", _config.LOG_STREAM_NAME),
+    for key, value in (
+        ("cloud.region", identity.region),
+        ("faas.name", identity.function_name),
+        ("faas.version", identity.function_version),
+        ("faas.instance", identity.log_stream),
     ):
-        value = env.get(var.name)
         if value:
             attributes[key] = value
-    memory = env.get(_config.MEMORY_SIZE.name)
+    memory = identity.memory_size
     if memory:
         try:
             attributes["faas.max_memory"] = int(memory) * _MIB
         except ValueError:
             logger.warning("Ignoring %s=%r: not a whole number of MB", _config.MEMORY_SIZE.name, memory)
-    attributes["service.name"] = function_name or "unknown_service"
-    attributes.update(parse_resource_attributes(env.get(_config.RESOURCE_ATTRIBUTES.name, "")))
-    service_name = env.get(_config.SERVICE_NAME.name)
-    if service_name:
-        attributes["service.name"] = service_name
+    attributes["service.name"] = identity.function_name or "unknown_service"
+    attributes.update(parse_resource_attributes(identity.resource_attributes))
+    if identity.service_name:
+        attributes["service.name"] = identity.service_name
     return LambdaResource(attributes)

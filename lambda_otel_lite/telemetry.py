@@ -105,7 +105,7 @@ class _State:
                 return
         flush_provider(provider if provider is not None else self.provider)
 
-    def fall_back_to_sync(self, extension: InternalExtension | ProcessFlusher) -> None:
+    def fall_back_to_sync(self, extension: object) -> None:
         """The extension thread is gone: export inline from now on."""
         if self.extension is extension:
             self.mode = _config.ProcessorMode.SYNC
@@ -123,6 +123,18 @@ def flush_provider(provider: object) -> None:
         flush()
     except Exception:
         _once.warning("provider-flush", "force_flush of tracer provider %r raised", provider, exc_info=True)
+
+
+def extension_hooks() -> Any:
+    """The ``extension.Hooks`` over this module's state: what the extension thread and the SIGTERM flush call."""
+    from lambda_otel_lite.extension import Hooks
+
+    return Hooks(
+        provider=lambda: STATE.provider,
+        flush=flush_provider,
+        fell_back=STATE.fall_back_to_sync,
+        is_current=lambda extension: STATE.extension is extension,
+    )
 
 
 def _flush_active_provider() -> None:
@@ -345,5 +357,5 @@ def _start_mode(config: Config) -> _config.ProcessorMode:
         return config.mode
     from lambda_otel_lite import extension
 
-    mode, STATE.extension = extension.start(config)
+    mode, STATE.extension = extension.start(config, extension_hooks())
     return mode

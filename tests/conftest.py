@@ -11,8 +11,8 @@ from hypothesis import settings
 # Internal errors of the library re-raise under its own tests (see lambda_otel_lite/_log.py).
 os.environ["LAMBDA_OTEL_LITE_STRICT"] = "1"
 
-from lambda_otel_lite import _config, invocation, propagation, telemetry
-from lambda_otel_lite._log import reset_once_loggers
+from lambda_otel_lite import _config
+from lambda_otel_lite.testing import reset
 from tests.support import LAMBDA_ENV, StdoutTelemetry
 
 # Property-based tests: bounded for CI by default; `pytest --hypothesis-profile=long` searches deeper.
@@ -41,12 +41,9 @@ def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test starts as a fresh Lambda process: no telemetry, no Lambda variables, no logged keys."""
     for name in _CLEARED:
         monkeypatch.delenv(name, raising=False)
-    telemetry._reset_for_tests()
-    reset_once_loggers()
-    invocation._arn_attributes.cache_clear()
-    propagation._reset_extractors_for_tests()
+    reset()  # the one reset of every global of the library (lambda_otel_lite.testing.reset)
     yield
-    telemetry._reset_for_tests()
+    reset()
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from lambda_otel_lite._mapping import find_key
+
 
 def _plain(part: str) -> bool:
     """Whether *part* is lowercase ASCII letters then digits (``request``, ``base64``)."""
@@ -72,12 +74,8 @@ class _CaseInsensitiveDict[V](dict[str, V]):
     _value_type: ClassVar[Any]
 
     def _find(self, key: object) -> str | None:
-        if isinstance(key, str):
-            lowered = key.lower()
-            for name in self:
-                if name.lower() == lowered:
-                    return name
-        return None
+        name = find_key(self, key) if isinstance(key, str) else None
+        return name if isinstance(name, str) else None
 
     def __getitem__(self, key: str) -> V:
         if dict.__contains__(self, key):

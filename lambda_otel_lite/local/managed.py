@@ -50,6 +50,7 @@ from lambda_otel_lite.local.runtime import (
     LogEntry,
     _Server,
     _split_handler,
+    error_body,
     function_environment,
     xray_header,
 )
@@ -317,10 +318,7 @@ class _ManagedApi(BaseHTTPRequestHandler):
 
     @staticmethod
     def _json(raw: bytes) -> Any:
-        try:
-            return json.loads(raw) if raw else {}
-        except ValueError:
-            return {"errorMessage": raw.decode(errors="replace")}
+        return error_body(raw)
 
     def do_GET(self) -> None:
         if self.path == f"{RUNTIME_PREFIX}/invocation/next":

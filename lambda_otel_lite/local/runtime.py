@@ -581,6 +581,15 @@ class LocalRuntime:
     _stopping = False
 
 
+def error_body(body: bytes) -> dict[str, Any]:
+    """An error a function posted: its JSON object, or its text as ``errorMessage`` when it is not one."""
+    try:
+        error = json.loads(body) if body else {}
+    except ValueError:
+        return {"errorMessage": body.decode(errors="replace")}
+    return error if isinstance(error, dict) else {"errorMessage": str(error)}
+
+
 def xray_header(sampled: bool) -> str:
     """A ``Lambda-Runtime-Trace-Id`` as Lambda sends it: a new root, the Lambda segment, the sampling decision."""
     root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
@@ -790,11 +799,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
 
     def _restore_error(self, body: bytes) -> None:
         runtime = self.runtime
-        try:
-            error = json.loads(body) if body else {}
-        except ValueError:
-            error = {"errorMessage": body.decode(errors="replace")}
-        runtime.restore_error = error if isinstance(error, dict) else {"errorMessage": str(error)}
+        runtime.restore_error = error_body(body)
         runtime.restore_error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
         runtime.log("restore-error", error=runtime.restore_error, error_type=runtime.restore_error_type)
         self._send(202, {"status": "OK"})
@@ -810,10 +815,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
             invocation.response = body
             kind = "response"
         elif outcome == "error":
-            try:
-                invocation.error = json.loads(body) if body else {}
-            except ValueError:
-                invocation.error = {"errorMessage": body.decode(errors="replace")}
+            invocation.error = error_body(body)
             kind = "error"
         else:
             self._error(404, "InvalidRequest", f"unknown path {path}")
@@ -827,10 +829,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
     def _init_error(self, body: bytes) -> None:
         runtime = self.runtime
         with runtime._condition:
-            try:
-                runtime.init_error = json.loads(body) if body else {}
-            except ValueError:
-                runtime.init_error = {"errorMessage": body.decode(errors="replace")}
+            runtime.init_error = error_body(body)
             runtime._condition.notify_all()
         runtime.log("init-error", error=runtime.init_error)
         self._send(202, {"status": "OK"})
@@ -930,10 +929,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
             extension.waiting = False
             runtime._check_complete()
             runtime._condition.notify_all()
-        try:
-            error = json.loads(body) if body else {}
-        except ValueError:
-            error = {"errorMessage": body.decode(errors="replace")}
+        error = error_body(body)
         runtime.log(
             f"extension-{which}-error",
             name=extension.name,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from opentelemetry.trace import Link, SpanContext, SpanKind, get_current_span
 
 from lambda_otel_lite import semconv
+from lambda_otel_lite._mapping import find_key
 
 if TYPE_CHECKING:
     from opentelemetry.util.types import AttributeValue
@@ -23,19 +24,15 @@ Attributes = dict[str, "AttributeValue"]
 
 
 def header(headers: object, name: str) -> str | None:
-    """Read header *name* (lower case) from a header mapping, ignoring the case of its keys.
+    """Read header *name* from a header mapping, ignoring the case of its keys.
 
     Multi-value headers (a list of values) give their first value; anything that is not a mapping
     or not a string gives None.
     """
     if not isinstance(headers, Mapping):
         return None
-    value: object = headers.get(name)
-    if value is None:
-        for key, candidate in headers.items():
-            if isinstance(key, str) and key.lower() == name:
-                value = candidate
-                break
+    key = find_key(headers, name)
+    value: object = headers[key] if key is not None else None
     if isinstance(value, list):
         value = value[0] if value else None
     return value if isinstance(value, str) else None

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.sdk.trace import ReadableSpan, Span
 
-__all__ = ["LambdaContext", "SpanCapture", "capture_spans", "sample_event", "sample_event_names"]
+__all__ = ["LambdaContext", "SpanCapture", "capture_spans", "reset", "sample_event", "sample_event_names"]
 
 
 @dataclass
@@ -203,3 +203,33 @@ def capture_spans() -> Iterator[SpanCapture]:
     finally:
         capture.active = False
         telemetry.remove_observer(processor)
+
+
+# --- a fresh process ----------------------------------------------------------------------------
+
+
+def reset() -> None:
+    """Restore the state of a fresh process: what the next handler call sees is a cold start.
+
+    It shuts the active tracer provider down (exporting what it holds) and forgets every global
+    of the library: the provider and tracer, the processing mode and its extension, the cold-start
+    flag, the SIGTERM handler, registered carrier extractors, span observers, the timeout
+    watchdog's invocations, the open spans, cached ARN attributes and which warnings were logged.
+    The ``fresh_lambda`` fixture of the pytest plugin calls it around a test, so that a test of
+    ``faas.cold_start`` passes whatever ran before it.
+
+    Example:
+        >>> reset()
+        >>> from lambda_otel_lite.telemetry import STATE
+        >>> STATE.provider is None, STATE.cold_start
+        (True, True)
+    """
+    from lambda_otel_lite import _log, _timeouts, invocation, propagation, telemetry
+
+    telemetry._reset_for_tests()
+    telemetry._OBSERVERS.clear()
+    propagation._reset_extractors_for_tests()
+    invocation._arn_attributes.cache_clear()
+    _timeouts.WATCHDOG._armed.clear()
+    _timeouts.OPEN_SPANS.shutdown()
+    _log.reset_once_loggers()

@@ -1,6 +1,8 @@
 """The pytest plugin of lambda-otel-lite (registered through the ``pytest11`` entry point).
 
 Fixtures:
+    fresh_lambda: the test runs as in a fresh Lambda process (:func:`~lambda_otel_lite.testing.reset`
+        before and after it): its first invocation is a cold start, whatever ran before.
     span_capture: a :class:`~lambda_otel_lite.testing.SpanCapture` of the spans finished during
         the test.
     lambda_context: a :class:`~lambda_otel_lite.testing.LambdaContext` with realistic defaults.
@@ -45,3 +47,13 @@ def sample_event() -> Callable[[str], dict[str, Any]]:
     from lambda_otel_lite.testing import sample_event
 
     return sample_event
+
+
+@pytest.fixture
+def fresh_lambda() -> Iterator[None]:
+    """Run the test as in a fresh Lambda process: no provider, no logged warnings, a cold start next."""
+    from lambda_otel_lite.testing import reset
+
+    reset()
+    yield
+    reset()

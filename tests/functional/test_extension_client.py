@@ -22,7 +22,7 @@ import pytest
 from lambda_otel_lite import extension as extension_module
 from lambda_otel_lite._config import ProcessorMode
 from lambda_otel_lite.extension import NEXT_PATH, ExtensionApiError, ExtensionClient, InternalExtension, _Completions
-from lambda_otel_lite.telemetry import STATE
+from lambda_otel_lite.telemetry import STATE, extension_hooks
 
 IDENTIFIER = "0d6f1e9e-5d2c-4b7f-8f0e-3d1c2b4a5e6f"
 RESET = b"<reset>"
@@ -211,7 +211,7 @@ def _stop(client: _EventsClient, extension: InternalExtension) -> None:
 def test_the_extension_flushes_the_provider_of_every_signal_it_reads_once_each() -> None:
     """A stale signal (an earlier invocation's late handler) and the current one name two providers."""
     client = _EventsClient()
-    extension = InternalExtension(client, ProcessorMode.ASYNC)
+    extension = InternalExtension(client, ProcessorMode.ASYNC, extension_hooks())
     late, current = _Provider(), _Provider()
     extension.start()
     try:
@@ -233,7 +233,7 @@ def test_an_arriving_invoke_event_is_read_only_once_the_handler_signalled(monkey
     monkeypatch.setattr(extension_module, "READ_AFTER_HANDLER_SECONDS", 30.0)  # only the signal ends the wait
     order: list[str] = []
     client = _EventsClient(order)
-    extension = InternalExtension(client, ProcessorMode.ASYNC)
+    extension = InternalExtension(client, ProcessorMode.ASYNC, extension_hooks())
     provider = _Provider()
     extension.start()
     try:
@@ -253,7 +253,7 @@ def test_an_invoke_event_no_handler_signals_is_read_after_the_bound_and_flushed_
 ) -> None:
     """An uninstrumented handler: the event is read after READ_AFTER_HANDLER_SECONDS, then the deadline ends it."""
     client = _EventsClient()
-    extension = InternalExtension(client, ProcessorMode.ASYNC)
+    extension = InternalExtension(client, ProcessorMode.ASYNC, extension_hooks())
     provider = _Provider()
     extension.start()
     try:

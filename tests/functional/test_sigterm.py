@@ -39,7 +39,7 @@ PROGRAM = textwrap.dedent(
         signal.set_wakeup_fd(write_end)
     if sys.argv[2] == "previous-handler":
         signal.signal(signal.SIGTERM, lambda signum, frame: print("previous handler", flush=True))
-    install_sigterm_handler()
+    install_sigterm_handler(lambda: provider)
 
     blocked, never = socket.socketpair()
     blocker = threading.Thread(target=blocked.recv, args=(1,), name="blocker", daemon=True)
@@ -122,7 +122,7 @@ EDGE_PROGRAM = textwrap.dedent(
 
     case = sys.argv[1]
     if case == "during init":  # SIGTERM before init_telemetry() has set anything up
-        install_sigterm_handler()
+        install_sigterm_handler(lambda: None)
         signal.raise_signal(signal.SIGTERM)
         time.sleep(5)  # not reached: the handler exits
         sys.exit(3)
@@ -136,7 +136,7 @@ EDGE_PROGRAM = textwrap.dedent(
             return super().export(spans)
 
     tracer, provider = init_telemetry("edge", span_processors=[LambdaSpanProcessor(SlowExporter())])
-    install_sigterm_handler()
+    install_sigterm_handler(lambda: provider)
     for name in ("first", "second"):
         with tracer.start_as_current_span(name):
             pass

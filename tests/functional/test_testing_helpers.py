@@ -11,6 +11,8 @@ from lambda_otel_lite import init_telemetry, instrumented
 from lambda_otel_lite.events import APIGatewayProxyEventV2
 from lambda_otel_lite.testing import LambdaContext, SpanCapture, capture_spans, sample_event, sample_event_names
 
+pytest_plugins = ["pytester"]
+
 
 def test_the_plugin_captures_a_decorated_handlers_span_with_its_attributes(
     span_capture: SpanCapture, lambda_context: LambdaContext, sample_event: Any
@@ -82,3 +84,31 @@ def test_the_context_factory_is_consistent_with_its_overrides() -> None:
     assert context.invoked_function_arn == "arn:aws:lambda:eu-west-1:111122223333:function:orders"
     assert context.log_group_name == "/aws/lambda/orders"
     assert 0 < context.get_remaining_time_in_millis() <= 3000
+
+
+def test_the_fresh_lambda_fixture_makes_every_test_start_cold(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from lambda_otel_lite import instrumented
+        from lambda_otel_lite.testing import LambdaContext
+
+        @instrumented
+        def handler(event, context):
+            return {"statusCode": 200}
+
+        def cold(span_capture):
+            handler({}, LambdaContext())
+            return span_capture.spans[-1].attributes.get("faas.cold_start")
+
+        def test_a_first_invocation_is_cold(span_capture):
+            assert cold(span_capture) is True
+
+        def test_without_the_fixture_the_next_test_is_warm(span_capture):
+            assert cold(span_capture) is None
+
+        def test_with_the_fixture_it_is_cold_again(fresh_lambda, span_capture):
+            assert cold(span_capture) is True
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly", "-q")
+    result.assert_outcomes(passed=3)
