@@ -41,19 +41,19 @@ import uuid
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from lambda_otel_lite.local.runtime import (
+from lambda_otel_lite.local.api import Server as _Server
+from lambda_otel_lite.local.model import (
     ACCOUNT_ID,
     EXTENSION_PREFIX,
     RUNTIME_PREFIX,
     Invocation,
     LocalRuntimeError,
     LogEntry,
-    _Server,
-    _split_handler,
     error_body,
     function_environment,
     xray_header,
 )
+from lambda_otel_lite.local.model import split_handler as _split_handler
 
 INITIALIZATION_TYPE = "lambda-managed-instances"
 GRACE_SECONDS = 2.0
