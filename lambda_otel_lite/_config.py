@@ -133,6 +133,15 @@ TIMEOUT_MARGIN_MS = EnvVar(
     "in it end as cut short, and all of it is exported before Lambda stops the function. `0` turns "
     "the watchdog off. A margin of half the invocation's time or more is clamped to half of it.",
 )
+REDACT_QUERY_KEYS = EnvVar(
+    "LAMBDA_OTEL_LITE_REDACT_QUERY_KEYS",
+    "comma-separated keys, or off",
+    "",
+    "Query-string parameters whose values become `REDACTED` in `http.target` and `url.query`, added to "
+    "the defaults: `AWSAccessKeyId`, `Signature`, `sig`, `X-Goog-Signature` (the HTTP conventions' list) "
+    "and `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token` (SigV4 presigned URLs). Keys "
+    "match ignoring case and percent-encoding. `off` turns redaction off.",
+)
 INIT_SPAN = EnvVar(
     "LAMBDA_OTEL_LITE_INIT_SPAN",
     "true | false",
@@ -211,6 +220,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EXPORTER,
     MAX_RECORD_BYTES,
     TIMEOUT_MARGIN_MS,
+    REDACT_QUERY_KEYS,
     INIT_SPAN,
     COMPRESSION_LEVEL,
     LOG_LEVEL,
@@ -250,6 +260,21 @@ class ExporterChoice(enum.StrEnum):
     PACKAGE = "otlp-stdout-span-exporter"
 
 
+DEFAULT_REDACTED_QUERY_KEYS = frozenset(
+    key.lower()
+    for key in (
+        "AWSAccessKeyId",
+        "Signature",
+        "sig",
+        "X-Goog-Signature",
+        "X-Amz-Signature",
+        "X-Amz-Credential",
+        "X-Amz-Security-Token",
+    )
+)
+"""The HTTP conventions' keys (``url.query``) and AWS's SigV4 presigned-URL keys, lower-cased."""
+
+
 class Config(NamedTuple):
     """The parsed environment. Built once by :func:`load_config`."""
 
@@ -261,6 +286,8 @@ class Config(NamedTuple):
     """``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``; 0: no timeout watchdog."""
     init_span: bool = False
     """``LAMBDA_OTEL_LITE_INIT_SPAN``."""
+    redact_query_keys: frozenset[str] = DEFAULT_REDACTED_QUERY_KEYS
+    """Lower-cased query keys whose values are redacted (:data:`DEFAULT_REDACTED_QUERY_KEYS` by default); empty: off."""
     xray_lambda: bool = False
     """``OTEL_PROPAGATORS`` names ``xray-lambda``: the environment's X-Ray header may be the parent."""
     initialization_type: str = "on-demand"
@@ -352,6 +379,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         exporter=parse_exporter(env.get(EXPORTER.name)),
         timeout_margin_ms=parse_timeout_margin(env.get(TIMEOUT_MARGIN_MS.name)),
         init_span=parse_bool(INIT_SPAN, env.get(INIT_SPAN.name)),
+        redact_query_keys=parse_redact_query_keys(env.get(REDACT_QUERY_KEYS.name)),
         xray_lambda="xray-lambda" in [name.strip() for name in (env.get(PROPAGATORS.name) or "").split(",")],
         initialization_type=env.get(INITIALIZATION_TYPE.name) or "on-demand",
         runtime_api=env.get(RUNTIME_API.name) or None,
@@ -369,6 +397,29 @@ def parse_max_record_bytes(value: str | None) -> int:
     """Parse ``LAMBDA_OTEL_LITE_MAX_RECORD_BYTES``; unset or invalid gives 262144."""
     allowed = f"an integer >= {MIN_MAX_RECORD_BYTES}"
     return _parse_int(MAX_RECORD_BYTES, value, MIN_MAX_RECORD_BYTES, allowed, DEFAULT_MAX_RECORD_BYTES)
+
+
+def parse_redact_query_keys(value: str | None) -> frozenset[str]:
+    """Parse ``LAMBDA_OTEL_LITE_REDACT_QUERY_KEYS``: extra keys (lower-cased) on top of the defaults, or ``off``."""
+    if value is None or not value.strip():
+        return DEFAULT_REDACTED_QUERY_KEYS
+    if value.strip().lower() in ("off", "none", "false"):
+        return frozenset()
+    keys, bad = set(DEFAULT_REDACTED_QUERY_KEYS), []
+    for item in value.split(","):
+        key = item.strip()
+        if not key or any(char in key for char in "=& \t"):
+            bad.append(item)
+        else:
+            keys.add(key.lower())
+    if bad:
+        _warn_invalid(
+            REDACT_QUERY_KEYS,
+            value,
+            "comma-separated query keys without '=', '&' or spaces, or off",
+            f"the defaults plus the valid keys (ignoring {bad!r})",
+        )
+    return frozenset(keys)
 
 
 _TRUE = frozenset({"true", "1", "yes", "on"})

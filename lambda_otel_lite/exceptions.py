@@ -50,16 +50,38 @@ class EventValidationError(LambdaOtelLiteError, ValueError):
     MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
     """The value recorded for a required field the event does not have."""
 
-    def __init__(self, model: str, errors: list[tuple[str, Any, str]]) -> None:
+    VALUE_LIMIT = 100
+    """The longest a bad value is shown in the message, in characters (``...`` marks a cut one).
+
+    The message reaches the span (its status and its exception event, whose stack trace shows it
+    too): the bound is ours, whatever pydantic's version formats, so an event's secrets or bulk
+    never reach telemetry whole. The full detail stays in :attr:`errors` and :attr:`validation_error`.
+    """
+    LISTED_LIMIT = 10
+    """The most problems the message lists; the rest are counted (``and 3 more``)."""
+
+    def __init__(self, model: str, errors: list[tuple[str, Any, str]], validation_error: Any = None) -> None:
         self.model = model
         self.errors = errors
+        self.validation_error = validation_error
+        """pydantic's ``ValidationError``, when the event was validated by pydantic (not chained: see VALUE_LIMIT)."""
+        listed = errors[: self.LISTED_LIMIT]
         details = "; ".join(
-            f"{path}: {reason}" + ("" if value is self.MISSING else f" (got {_short_repr(value)})")
-            for path, value, reason in errors
+            f"{_short(path)}: {_short(reason)}" + ("" if value is self.MISSING else f" (got {_short_repr(value)})")
+            for path, value, reason in listed
         )
+        if len(errors) > len(listed):
+            details += f"; and {len(errors) - len(listed)} more"
         super().__init__(f"event does not match {model}: {details}")
 
 
-def _short_repr(value: Any, limit: int = 120) -> str:
-    text = repr(value)
+def _short(text: str, limit: int = EventValidationError.VALUE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a value whose repr raises: its type is enough
+        text = f"<{type(value).__name__}>"
+    return _short(text)

@@ -270,9 +270,9 @@ def _validate(model: Any, event: object) -> tuple[object, EventValidationError |
             (_location(e["loc"]), EventValidationError.MISSING if e["type"] == "missing" else e.get("input"), e["msg"])
             for e in exc.errors(include_url=False)
         ]
-        error = EventValidationError(model.__name__, errors)
-        error.__cause__ = exc
-        return event, error
+        # Not chained to pydantic's error: its text (the event's values, as long as pydantic's version
+        # prints them) would reach the span's stack trace; it stays on the error as validation_error.
+        return event, EventValidationError(model.__name__, errors, exc)
 
 
 @overload

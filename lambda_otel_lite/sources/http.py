@@ -3,7 +3,8 @@
 Values follow the current OpenTelemetry conventions whatever the naming mode: the route is the
 template without the method (no route for ``$default``), the scheme comes from
 ``X-Forwarded-Proto`` (API Gateway and Function URLs are HTTPS-only), the target is the path plus
-the query string.
+the query string. The values of secret query parameters (``Signature``, ``X-Amz-Credential``...)
+are ``REDACTED`` where the attribute is built, in every naming mode (``_config.REDACT_QUERY_KEYS``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class _HttpSource(EventSource):
 
     def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
         method, route, path, query, client, user_agent, protocol = self.request(event)
+        if query:
+            query = redact_query(query, _redacted_keys())
         headers = self.carrier(event)
         scheme = header(headers, "x-forwarded-proto") or self.default_scheme
         host = header(headers, "host") or text(mapping(event.get("requestContext")).get("domainName"))
@@ -141,6 +144,35 @@ class AlbSource(_HttpSource):
             None,
             None,
         )
+
+
+REDACTED = "REDACTED"
+
+
+def redact_query(query: str, keys: frozenset[str]) -> str:
+    """*query* with the values of *keys* (lower-cased) replaced by ``REDACTED``; keys and order kept.
+
+    Keys match ignoring case and percent-encoding (``x-amz-signature``, ``X%2DAmz%2DSignature``): the
+    value is a secret whatever the spelling. A parameter without ``=`` or with an empty value is
+    left as it is. Never raises.
+    """
+    if not keys or not query:
+        return query
+    from urllib.parse import unquote_plus
+
+    parts = query.split("&")
+    for index, part in enumerate(parts):
+        name, sep, value = part.partition("=")
+        key = unquote_plus(name) if "%" in name or "+" in name else name
+        if sep and value and key.lower() in keys:
+            parts[index] = f"{name}={REDACTED}"
+    return "&".join(parts)
+
+
+def _redacted_keys() -> frozenset[str]:
+    from lambda_otel_lite.telemetry import STATE
+
+    return STATE.config.redact_query_keys
 
 
 def _query_string(event: Mapping[str, Any], encode: bool) -> str | None:
