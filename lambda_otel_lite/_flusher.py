@@ -13,52 +13,32 @@ a crashing worker) marks the whole environment unhealthy.
 from __future__ import annotations
 
 import logging
-import threading
 
 from lambda_otel_lite import _config
-from lambda_otel_lite.extension import Hooks, _Completions
+from lambda_otel_lite.extension import CompletionThread, Hooks
 
 logger = logging.getLogger(__name__)
 THREAD_NAME = "lambda-otel-lite-flusher"
 
 
-class ProcessFlusher:
+class ProcessFlusher(CompletionThread):
     """The async mode's exporting thread, without the Extensions API.
 
     Thread rules: handler threads call :meth:`handler_complete`; the flusher thread alone waits.
     """
 
+    thread_name = THREAD_NAME
+
     def __init__(self, hooks: Hooks, mode: _config.ProcessorMode = _config.ProcessorMode.ASYNC) -> None:
-        self.hooks = hooks
-        self.mode = mode
-        self.completions = _Completions()
-        self.thread: threading.Thread | None = None
-        self.alive = False
-        self.invocations = 0
-
-    def start(self) -> None:
-        self.alive = True
-        self.thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
-        self.thread.start()
-
-    def handler_complete(self, request_id: str | None, provider: object) -> bool:
-        """Signal the end of an invocation; False when the thread is gone (flush inline instead)."""
-        if not self.alive:
-            return False
-        self.completions.complete(request_id, provider)
-        return True
+        super().__init__(mode, hooks)
 
     def _run(self) -> None:
         hooks = self.hooks
         try:
             while True:
-                flushed: list[object] = []
-                for provider in self.completions.take_all():
-                    target = provider if provider is not None else hooks.provider()
-                    if not any(target is done for done in flushed):
-                        hooks.flush(target)
-                        flushed.append(target)
-                    self.invocations += 1
+                providers = self.completions.take_all()
+                self._flush_each(providers)
+                self.invocations += len(providers)
         except BaseException as exc:  # the thread must never die silently
             self.alive = False
             hooks.fell_back(self)

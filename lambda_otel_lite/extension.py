@@ -357,11 +357,16 @@ class _Completions:
             self._wakeup.acquire(timeout=timeout)
 
 
-class InternalExtension:
-    """The extension thread: flushes per invocation in async mode; in finalize mode it only waits."""
+class CompletionThread:
+    """A thread that exports after the handlers signal their invocations' end (:meth:`handler_complete`).
 
-    def __init__(self, client: ExtensionClient, mode: _config.ProcessorMode, hooks: Hooks) -> None:
-        self.client = client
+    The internal extension is one (it also speaks to the Extensions API); the process flusher of
+    Managed Instances is the other.
+    """
+
+    thread_name = THREAD_NAME
+
+    def __init__(self, mode: _config.ProcessorMode, hooks: Hooks) -> None:
         self.mode = mode
         self.hooks = hooks
         self.completions = _Completions()
@@ -371,7 +376,7 @@ class InternalExtension:
 
     def start(self) -> None:
         self.alive = True
-        self.thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+        self.thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self.thread.start()
 
     def handler_complete(self, request_id: str | None, provider: object) -> bool:
@@ -382,7 +387,27 @@ class InternalExtension:
         return True
 
     def _run(self) -> None:
+        raise NotImplementedError
+
+    def _flush_each(self, providers: list[object]) -> None:
+        """Flush every provider of *providers* once (None: the active one)."""
         hooks = self.hooks
+        flushed: list[object] = []
+        for provider in providers:
+            target = provider if provider is not None else hooks.provider()
+            if not any(target is done for done in flushed):
+                hooks.flush(target)
+                flushed.append(target)
+
+
+class InternalExtension(CompletionThread):
+    """The extension thread: flushes per invocation in async mode; in finalize mode it only waits."""
+
+    def __init__(self, client: ExtensionClient, mode: _config.ProcessorMode, hooks: Hooks) -> None:
+        super().__init__(mode, hooks)
+        self.client = client
+
+    def _run(self) -> None:
         on_arrival = self._read_after_handler if self.mode is _config.ProcessorMode.ASYNC else None
         try:
             while True:
@@ -395,12 +420,7 @@ class InternalExtension:
                 completed, providers = self.completions.wait(request_id, time.monotonic() + max(seconds_left, 0.0))
                 if not completed:
                     self._report_deadline(request_id)
-                flushed: list[object] = []
-                for provider in providers:
-                    target = provider if provider is not None else hooks.provider()
-                    if not any(target is done for done in flushed):
-                        hooks.flush(target)
-                        flushed.append(target)
+                self._flush_each(providers)
                 self.invocations += 1
         except BaseException as exc:  # the thread must never die silently
             self._die(exc)

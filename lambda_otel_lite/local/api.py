@@ -43,14 +43,9 @@ def handler_class(
     return Handler
 
 
-class ApiHandler(BaseHTTPRequestHandler):
-    """The Runtime API and the Extensions API, on one server, as in Lambda."""
+class JsonHandler(BaseHTTPRequestHandler):
+    """What both local Lambdas' API servers share: HTTP/1.1 keep-alive, no Nagle delay, JSON answers."""
 
-    environment: Environment
-    function_arn: str
-    function_name: str
-    handler_name: str
-    xray_tracing: bool
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -84,6 +79,16 @@ class ApiHandler(BaseHTTPRequestHandler):
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
+
+
+class ApiHandler(JsonHandler):
+    """The Runtime API and the Extensions API, on one server, as in Lambda."""
+
+    environment: Environment
+    function_arn: str
+    function_name: str
+    handler_name: str
+    xray_tracing: bool
 
     def do_GET(self) -> None:
         snap_start = self.environment.snap_start

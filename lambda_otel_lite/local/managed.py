@@ -32,15 +32,14 @@ import itertools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lambda_otel_lite.local.api import JsonHandler
 from lambda_otel_lite.local.api import Server as _Server
 from lambda_otel_lite.local.model import (
     ACCOUNT_ID,
@@ -54,6 +53,9 @@ from lambda_otel_lite.local.model import (
     xray_header,
 )
 from lambda_otel_lite.local.model import split_handler as _split_handler
+
+if TYPE_CHECKING:
+    from http.server import BaseHTTPRequestHandler
 
 INITIALIZATION_TYPE = "lambda-managed-instances"
 GRACE_SECONDS = 2.0
@@ -282,39 +284,10 @@ def _handler_class(runtime: ManagedInstancesRuntime) -> type[BaseHTTPRequestHand
     return Handler
 
 
-class _ManagedApi(BaseHTTPRequestHandler):
+class _ManagedApi(JsonHandler):
     """The Runtime API and the Extensions API of a Managed Instances environment."""
 
     runtime: ManagedInstancesRuntime
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def _send(self, status: int, body: object = None, headers: dict[str, str] | None = None) -> None:
-        payload = body if isinstance(body, bytes) else json.dumps(body if body is not None else {}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        try:
-            self.end_headers()
-            self.wfile.write(payload)
-            self.wfile.flush()
-        except OSError:
-            self.close_connection = True
-
-    def _error(self, status: int, error_type: str, message: str) -> None:
-        self._send(status, {"errorType": error_type, "errorMessage": message})
-
-    def _raw_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
 
     @staticmethod
     def _json(raw: bytes) -> Any:
@@ -333,7 +306,7 @@ class _ManagedApi(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         runtime = self.runtime
-        raw = self._raw_body()
+        raw = self._body()
         body = self._json(raw)
         if self.path.startswith(f"{RUNTIME_PREFIX}/invocation/"):
             request_id, _, outcome = self.path[len(f"{RUNTIME_PREFIX}/invocation/") :].partition("/")
