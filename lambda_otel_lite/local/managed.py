@@ -46,6 +46,7 @@ from lambda_otel_lite.local.model import (
     EXTENSION_PREFIX,
     RUNTIME_PREFIX,
     Invocation,
+    LocalLambda,
     LocalRuntimeError,
     LogEntry,
     error_body,
@@ -61,7 +62,7 @@ INITIALIZATION_TYPE = "lambda-managed-instances"
 GRACE_SECONDS = 2.0
 
 
-class ManagedInstancesRuntime:
+class ManagedInstancesRuntime(LocalLambda):
     """A local Lambda Managed Instances environment: *processes* workers of *handler*.
 
     The interface is :class:`~.runtime.LocalRuntime`'s (``start``, ``invoke``, ``shutdown``,
@@ -94,7 +95,7 @@ class ManagedInstancesRuntime:
         self.region = (env or {}).get("AWS_REGION") or "us-east-1"
         self.function_arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{self.function_name}"
 
-        self.events: list[LogEntry] = []
+        self._events: list[LogEntry] = []
         self.invocations: list[Invocation] = []
         self.exit_code: int | None = None
         self.init_error: dict[str, Any] | None = None
@@ -112,28 +113,14 @@ class ManagedInstancesRuntime:
 
     def log(self, kind: str, **detail: Any) -> None:
         with self._condition:
-            self.events.append(LogEntry(time.monotonic_ns(), kind, detail))
+            self._events.append(LogEntry(time.monotonic_ns(), kind, detail))
             self._condition.notify_all()
 
-    def stdout_lines(self) -> list[str]:
-        """Every line the processes wrote to the shared stdout, in the order it came."""
-        return [entry.detail["line"] for entry in self.events if entry.kind == "stdout"]
+    @property
+    def events(self) -> list[LogEntry]:
+        return self._events
 
     # --- lifecycle ----------------------------------------------------------------------------
-
-    def __enter__(self) -> ManagedInstancesRuntime:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-
-    @property
-    def address(self) -> str:
-        if self._server is None:
-            raise LocalRuntimeError("the local runtime is not started")
-        host, port = self._server.server_address[:2]
-        return f"{host!s}:{port}"
 
     def start(self) -> None:
         """Start the API server and the worker processes; return when every one waits in ``/next``."""
@@ -353,7 +340,7 @@ class _ManagedApi(JsonHandler):
             invocation = runtime._queue.popleft() if runtime._queue else None
             if invocation is not None:
                 invocation.dispatched_ns = time.monotonic_ns()
-                runtime.events.append(
+                runtime._events.append(
                     LogEntry(
                         invocation.dispatched_ns,
                         "dispatch",

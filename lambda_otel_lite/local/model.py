@@ -10,7 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 RUNTIME_PREFIX = "/2018-06-01/runtime"
 EXTENSION_PREFIX = "/2020-01-01/extension"
@@ -58,6 +58,42 @@ class Invocation:
 
     def response_json(self) -> Any:
         return json.loads(self.response) if self.response is not None else None
+
+
+class LocalLambda:
+    """What both local Lambdas offer: a context manager, the API's address, the function's stdout lines."""
+
+    _server: Any
+
+    @property
+    def events(self) -> list[LogEntry]:
+        """Every step of the environment, as :class:`LogEntry`, in the order it happened."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def shutdown(self, *, graceful: bool = True) -> int | None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    @property
+    def address(self) -> str:
+        """``host:port`` of the Runtime and Extensions APIs (``AWS_LAMBDA_RUNTIME_API``)."""
+        if self._server is None:
+            raise LocalRuntimeError("the local runtime is not started")
+        host, port = self._server.server_address[:2]
+        return f"{host!s}:{port}"
+
+    def stdout_lines(self) -> list[str]:
+        """Every line the function wrote to stdout, in the order it came."""
+        return [entry.detail["line"] for entry in self.events if entry.kind == "stdout"]
 
 
 def error_body(body: bytes) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from lambda_otel_lite.local.model import (
     GRACE_SECONDS,
     RUNTIME_PREFIX,
     Invocation,
+    LocalLambda,
     LocalRuntimeError,
     LogEntry,
     error_body,
@@ -72,7 +73,7 @@ __all__ = [
 _split_handler = split_handler  # the name the local modules knew it by
 
 
-class LocalRuntime:
+class LocalRuntime(LocalLambda):
     """One local Lambda execution environment running *handler* under ``awslambdaric``.
 
     Args:
@@ -171,25 +172,7 @@ class LocalRuntime:
             raise LocalRuntimeError(f"no {kind!r} event within {timeout:g} s")
         return found[0]
 
-    def stdout_lines(self) -> list[str]:
-        """Every line the function wrote to stdout, in order."""
-        return [entry.detail["line"] for entry in self.events if entry.kind == "stdout"]
-
     # --- lifecycle ----------------------------------------------------------------------------
-
-    def __enter__(self) -> LocalRuntime:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-
-    @property
-    def address(self) -> str:
-        if self._server is None:
-            raise LocalRuntimeError("the local runtime is not started")
-        host, port = self._server.server_address[:2]
-        return f"{host!s}:{port}"
 
     @property
     def pid(self) -> int | None:
