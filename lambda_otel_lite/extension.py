@@ -34,27 +34,25 @@ reports ``/extension/exit/error``, flushes, and switches the process to sync mod
 
 Thread rules: one named daemon thread; the handler thread only appends a signal and releases a
 wake-up lock; waits are bounded by the invocation's deadline.
+
+The HTTP client of the Extensions API is :mod:`lambda_otel_lite._extension_client`, the SIGTERM
+flush :mod:`lambda_otel_lite._sigterm`; this module is the thread and the choice of mode.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import signal
-import socket
-import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lambda_otel_lite import _config
+from lambda_otel_lite._extension_client import ExtensionApiError, ExtensionClient
 from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite._sigterm import install_sigterm_handler
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from io import BufferedReader
-    from types import FrameType
 
     from lambda_otel_lite._config import Config
     from lambda_otel_lite._flusher import ProcessFlusher
@@ -62,18 +60,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
 
-EXTENSION_NAME = "lambda-otel-lite-internal"
 THREAD_NAME = "lambda-otel-lite-extension"
-SIGTERM_THREAD_NAME = "lambda-otel-lite-sigterm"
-API_VERSION = "2020-01-01"
-REGISTER_PATH = f"/{API_VERSION}/extension/register"
-NEXT_PATH = f"/{API_VERSION}/extension/event/next"
-EXIT_ERROR_PATH = f"/{API_VERSION}/extension/exit/error"
-IDENTIFIER_HEADER = "Lambda-Extension-Identifier"
-REGISTER_TIMEOUT_SECONDS = 2.0
-"""Registration happens in the init phase; a black-holed API must not eat the init budget."""
-SIGTERM_BUDGET_MILLIS = 400
-"""Lambda gives 500 ms between SIGTERM and SIGKILL when only internal extensions are registered."""
 READ_AFTER_HANDLER_SECONDS = 0.1
 """Async mode reads an INVOKE event after the handler signalled, or after this long (a longer or an
 uninstrumented handler): a bound, so a failing answer is not left unread."""
@@ -94,202 +81,6 @@ class Hooks(NamedTuple):
     """The thread (the argument) is gone: export inline, in sync mode, from now on."""
     is_current: Callable[[object], bool]
     """Whether the argument is still the process's extension (not replaced by a later init)."""
-
-
-class ExtensionApiError(Exception):
-    """The Extensions API answered with an unexpected status, or could not be reached."""
-
-
-_MAX_LINE = 65536
-
-
-def _read_response(reader: BinaryIO) -> tuple[int, dict[str, str], bytes]:
-    """Parse an HTTP/1.x response: status, headers (names lower-cased) and the whole body."""
-    status_line = reader.readline(_MAX_LINE + 1)
-    parts = status_line.split(None, 2)
-    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
-        raise ValueError(f"not an HTTP response: {status_line[:100]!r}")
-    headers: dict[str, str] = {}
-    while True:
-        line = reader.readline(_MAX_LINE + 1)
-        if line in (b"\r\n", b"\n", b""):
-            break
-        name, separator, value = line.decode("latin-1").partition(":")
-        if not separator:
-            raise ValueError(f"malformed header line: {line[:100]!r}")
-        headers[name.strip().lower()] = value.strip()
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        chunks: list[bytes] = []
-        while size := int(reader.readline(_MAX_LINE + 1).split(b";", 1)[0].strip() or b"0", 16):
-            chunks.append(reader.read(size))
-            reader.readline(_MAX_LINE + 1)  # the CRLF after each chunk
-        body = b"".join(chunks)
-    elif "content-length" in headers:
-        length = int(headers["content-length"])
-        body = reader.read(length)
-        if len(body) != length:
-            raise ValueError(f"the connection closed after {len(body)} of {length} body bytes")
-    else:
-        body = reader.read()  # the server closes the connection after the body
-    return int(parts[1]), headers, body
-
-
-class ExtensionClient:
-    """A minimal client of the Lambda Extensions API (HTTP/1.1 over plain sockets).
-
-    ``register`` and ``exit_error`` use a connection each. ``next_event``, called once per
-    invocation, keeps its connection open between calls (HTTP/1.1 keep-alive) and sends a request
-    built once: no connect, accept and close per invocation, on the extension thread or on the API's
-    side, between the flush and the return to ``/next``.
-
-    Thread rules: ``next_event`` is called from the extension thread only.
-    """
-
-    def __init__(self, address: str) -> None:
-        host, _, port = address.rpartition(":")
-        if not host or not port.isdigit():
-            raise ExtensionApiError(f"{_config.RUNTIME_API.name}={address!r} is not host:port")
-        self.host = host.strip("[]")
-        self.port = int(port)
-        self.identifier = ""
-        self._next_request = b""
-        self._connection: socket.socket | None = None
-        self._reader: BufferedReader | None = None
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        body: object = None,
-        *,
-        timeout: float | None = None,
-        extra_headers: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, str], bytes]:
-        """One HTTP/1.1 exchange on a fresh connection; returns status, lower-cased headers, body.
-
-        Plain sockets rather than ``http.client``, whose import (with ``ssl`` and ``email``) would
-        add tens of milliseconds to every cold start in async and finalize modes.
-        """
-        payload = b"" if body is None else json.dumps(body).encode()
-        headers = {
-            "Host": f"{self.host}:{self.port}",
-            "Connection": "close",
-            "Content-Type": "application/json",
-            "Content-Length": str(len(payload)),
-            **(extra_headers or {}),
-        }
-        if self.identifier:
-            headers[IDENTIFIER_HEADER] = self.identifier
-        else:
-            headers["Lambda-Extension-Name"] = EXTENSION_NAME
-        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        request = f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode("latin-1") + payload
-        try:
-            with socket.create_connection((self.host, self.port), timeout=timeout) as connection:
-                # no Nagle delay on these small request/response pairs
-                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                connection.sendall(request)
-                with connection.makefile("rb") as reader:
-                    return _read_response(reader)
-        except (OSError, ValueError) as exc:
-            raise ExtensionApiError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
-
-    def register(self, events: list[str]) -> str:
-        status, headers, body = self._call("POST", REGISTER_PATH, {"events": events}, timeout=REGISTER_TIMEOUT_SECONDS)
-        identifier = headers.get(IDENTIFIER_HEADER.lower())
-        if status != 200 or not identifier:
-            raise ExtensionApiError(f"register answered {status}: {body[:300].decode(errors='replace')}")
-        self.identifier = identifier
-        return identifier
-
-    def next_event(self, on_arrival: Callable[[], object] | None = None) -> dict[str, Any]:
-        """Block until the next event (no timeout: a frozen environment sits in this call).
-
-        *on_arrival* is called once the answer begins to arrive, before it is read.
-        """
-        status, _, body = self._next_exchange(on_arrival)
-        if status != 200:
-            raise ExtensionApiError(f"event/next answered {status}: {body[:300].decode(errors='replace')}")
-        event: dict[str, Any] = json.loads(body)
-        return event
-
-    def _next_exchange(self, on_arrival: Callable[[], object] | None) -> tuple[int, dict[str, str], bytes]:
-        """``GET /event/next`` on the kept-alive connection, opening one when there is none.
-
-        A kept-alive connection the API closed while it was idle fails before the first byte of the
-        answer; the request is sent once more on a new connection, as HTTP clients do with an
-        idempotent request. Any other failure, and any failure on a new connection, is an
-        :class:`ExtensionApiError`.
-        """
-        if not self._next_request:
-            self._next_request = (
-                f"GET {NEXT_PATH} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                f"{IDENTIFIER_HEADER}: {self.identifier}\r\n\r\n"
-            ).encode("latin-1")
-        while True:
-            reused = self._connection is not None
-            try:
-                connection, reader = self._connect()
-                connection.sendall(self._next_request)
-                answered = bool(reader.peek(1))  # blocks until the answer begins, or the connection ends
-            except OSError as exc:
-                self._disconnect()
-                if reused:
-                    continue  # stale: once more on a new connection (which is then not reused)
-                raise ExtensionApiError(f"GET {NEXT_PATH}: {type(exc).__name__}: {exc}") from exc
-            if answered or not reused:
-                break
-            self._disconnect()  # closed while idle: once more on a new connection
-        if answered and on_arrival is not None:
-            on_arrival()
-        try:
-            status, headers, body = _read_response(reader)
-        except (OSError, ValueError) as exc:
-            self._disconnect()
-            raise ExtensionApiError(f"GET {NEXT_PATH}: {type(exc).__name__}: {exc}") from exc
-        delimited = "content-length" in headers or headers.get("transfer-encoding", "").lower() == "chunked"
-        if not delimited or headers.get("connection", "").lower() == "close":
-            self._disconnect()  # the body ran to the end of the connection, or the API closes it
-        return status, headers, body
-
-    def _connect(self) -> tuple[socket.socket, BufferedReader]:
-        if self._connection is None or self._reader is None:
-            connection = socket.create_connection((self.host, self.port))
-            try:
-                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self._reader = connection.makefile("rb")
-            except OSError:
-                connection.close()
-                raise
-            self._connection = connection
-        return self._connection, self._reader
-
-    def close(self) -> None:
-        """Close the kept-alive connection, if any (the extension thread keeps it for the process's life)."""
-        self._disconnect()
-
-    def _disconnect(self) -> None:
-        reader, connection = self._reader, self._connection
-        self._reader = self._connection = None
-        for closable in (reader, connection):
-            if closable is not None:
-                try:
-                    closable.close()
-                except OSError:
-                    logger.debug("closing the event/next connection failed", exc_info=True)
-
-    def exit_error(self, error_type: str, message: str) -> None:
-        body = {"errorMessage": message, "errorType": error_type, "stackTrace": []}
-        try:
-            self._call(
-                "POST",
-                EXIT_ERROR_PATH,
-                body,
-                timeout=REGISTER_TIMEOUT_SECONDS,
-                extra_headers={"Lambda-Extension-Function-Error-Type": error_type},
-            )
-        except ExtensionApiError as exc:
-            logger.debug("could not report the extension error: %s", exc)
 
 
 class _Completions:
@@ -466,131 +257,6 @@ class InternalExtension(CompletionThread):
         )
         hooks.flush(hooks.provider())  # what the last handler queued before the switch
         self.client.exit_error("Extension.Crash", f"{type(exc).__name__}: {exc}")
-
-
-class _SigtermHandler:
-    """Flush and shut down on SIGTERM, then chain to the previous handler or exit 0.
-
-    Python runs signal handlers on the main thread only, and only while it executes Python code.
-    The kernel may deliver SIGTERM to any thread of the process (it picks another one when the main
-    thread has a signal pending, e.g. the SIGCONT of the thaw that precedes Lambda's shutdown), and
-    then a main thread blocked on a lock, such as ``awslambdaric`` joining its ``/next`` poller,
-    never runs the handler. So the handler also sets the interpreter's signal wake-up fd: a named
-    daemon thread reads it and flushes, whatever thread the signal reached and whatever the main
-    thread is blocked in (this also covers ``awslambdaric`` without a managed ``AWS_EXECUTION_ENV``,
-    whose main thread sits in native code). The flush runs once, on whichever side gets there first.
-    """
-
-    def __init__(self, previous: Any, provider: Callable[[], object]) -> None:
-        self.previous = previous
-        self.provider = provider
-        self._lock = threading.Lock()
-        self._flushed = False
-        self._pipe: tuple[int, int] | None = None
-
-    def flush_once(self) -> bool:
-        """Flush and shut the provider down; True for the one call that did it (and may exit)."""
-        with self._lock:  # a second caller waits here until the flush is over
-            if self._flushed:
-                return False
-            self._flushed = True
-            started = time.monotonic()
-            try:
-                from lambda_otel_lite._timeouts import time_out_running
-
-                time_out_running(shutting_down=True)  # the reset after a timeout: end what still runs
-            except Exception:
-                logger.warning("SIGTERM: ending the running invocation failed", exc_info=True)
-            provider: Any = self.provider()
-            if provider is not None:
-                try:
-                    provider.force_flush(SIGTERM_BUDGET_MILLIS)
-                except Exception:
-                    logger.warning("SIGTERM: flushing the tracer provider failed", exc_info=True)
-                remaining = SIGTERM_BUDGET_MILLIS / 1000 - (time.monotonic() - started)
-                # shutdown() may join processor threads without a timeout: bound it.
-                closer = threading.Thread(target=provider.shutdown, name="lambda-otel-lite-shutdown", daemon=True)
-                closer.start()
-                closer.join(max(remaining, 0.0))
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except Exception:
-                    logger.debug("could not flush %r", stream)
-            return True
-
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
-        """The Python-level handler, on the main thread."""
-        flushed_here = self.flush_once()
-        if callable(self.previous):
-            self.previous(signum, frame)
-        elif flushed_here:
-            # The runtime's poller thread (non-daemon) would keep the interpreter alive past the
-            # grace period, so sys.exit() could end in SIGKILL; the telemetry is out, leave now.
-            os._exit(0)
-        # else the wake-up fd thread flushed, and it ends the process: one exit, from one thread
-
-    def watch(self) -> bool:
-        """Start the wake-up fd reader; False when something else already owns the wake-up fd."""
-        read_end, write_end = os.pipe()
-        os.set_blocking(write_end, False)
-        previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
-        if previous_fd != -1:  # someone else's (e.g. an asyncio loop): leave it to them
-            signal.set_wakeup_fd(previous_fd)
-            os.close(read_end)
-            os.close(write_end)
-            return False
-        self._pipe = (read_end, write_end)
-        threading.Thread(target=self._watch, args=(read_end,), name=SIGTERM_THREAD_NAME, daemon=True).start()
-        return True
-
-    def _watch(self, read_end: int) -> None:
-        try:
-            while data := os.read(read_end, 64):  # empty: the write end was closed by unwatch()
-                # With a previous handler, the process ends as that handler decides: Python calls it
-                # on the main thread when the main thread next runs Python code.
-                if signal.SIGTERM in data and self.flush_once() and not callable(self.previous):
-                    os._exit(0)
-        except OSError:
-            logger.debug("the SIGTERM wake-up pipe failed", exc_info=True)
-        finally:
-            os.close(read_end)
-
-    def unwatch(self) -> None:
-        if self._pipe is not None:
-            if signal.set_wakeup_fd(-1) not in (-1, self._pipe[1]):
-                logger.debug("the signal wake-up fd had been replaced")
-            os.close(self._pipe[1])
-            self._pipe = None
-
-
-def uninstall_sigterm_handler() -> None:
-    """Put back the SIGTERM handler that was there before :func:`install_sigterm_handler`. Tests only."""
-    current = signal.getsignal(signal.SIGTERM)
-    if isinstance(current, _SigtermHandler):
-        current.unwatch()
-        previous = current.previous
-        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
-
-
-def install_sigterm_handler(provider: Callable[[], object]) -> bool:
-    """Install the SIGTERM flush of the provider *provider* returns (once per process). False off the main thread."""
-    current = signal.getsignal(signal.SIGTERM)
-    if isinstance(current, _SigtermHandler):
-        return True
-    handler = _SigtermHandler(current, provider)
-    try:
-        signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        _once.warning(
-            "sigterm-thread",
-            "init_telemetry() ran outside the main thread, so no SIGTERM handler was installed; spans still "
-            "queued at shutdown may be lost",
-        )
-        return False
-    if not handler.watch():
-        logger.debug("the signal wake-up fd is in use; SIGTERM is handled on the main thread only")
-    return True
 
 
 def start(config: Config, hooks: Hooks) -> tuple[_config.ProcessorMode, InternalExtension | ProcessFlusher | None]:

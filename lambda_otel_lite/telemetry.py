@@ -167,7 +167,7 @@ def _reset_for_tests() -> None:
     if provider is not None:
         provider.shutdown()
     if had_extension:
-        from lambda_otel_lite.extension import uninstall_sigterm_handler
+        from lambda_otel_lite._sigterm import uninstall_sigterm_handler
 
         uninstall_sigterm_handler()
 

@@ -27,7 +27,7 @@ PROGRAM = textwrap.dedent(
     from otlp_stdout_span_exporter import OTLPStdoutSpanExporter
 
     from lambda_otel_lite import init_telemetry
-    from lambda_otel_lite.extension import install_sigterm_handler
+    from lambda_otel_lite._sigterm import install_sigterm_handler
 
     processor = BatchSpanProcessor(OTLPStdoutSpanExporter(), schedule_delay_millis=3_600_000)
     tracer, provider = init_telemetry("sigterm", span_processors=[processor])
@@ -118,7 +118,7 @@ EDGE_PROGRAM = textwrap.dedent(
     from otlp_stdout_span_exporter import OTLPStdoutSpanExporter
 
     from lambda_otel_lite import LambdaSpanProcessor, init_telemetry
-    from lambda_otel_lite.extension import install_sigterm_handler
+    from lambda_otel_lite._sigterm import install_sigterm_handler
 
     case = sys.argv[1]
     if case == "during init":  # SIGTERM before init_telemetry() has set anything up

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lambda_otel_lite.extension import _read_response
+from lambda_otel_lite._extension_client import _read_response
 
 
 def parse(raw: bytes) -> tuple[int, dict[str, str], bytes]:
