@@ -11,8 +11,9 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lambda_otel_lite._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from lambda_otel_lite.events._base import EventModel, Headers, MultiValueHeaders
@@ -135,13 +136,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, {name: f"{__name__}.{module}" for name, module in _MODULES.items()})
 
 
 def __dir__() -> list[str]:

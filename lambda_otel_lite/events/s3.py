@@ -15,11 +15,11 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
+from lambda_otel_lite._lazy import lazy_getattr
 from lambda_otel_lite.events._base import EventModel
 
 if TYPE_CHECKING:
@@ -143,12 +143,5 @@ class S3Event(EventModel):
     """The events (usually one)."""
 
 
-_EVENTBRIDGE = frozenset({"S3EventBridgeBucket", "S3EventBridgeDetail", "S3EventBridgeObject"})
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EVENTBRIDGE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module("lambda_otel_lite.events._s3_eventbridge"), name)
-    globals()[name] = value
-    return value
+_EVENTBRIDGE = ("S3EventBridgeBucket", "S3EventBridgeDetail", "S3EventBridgeObject")
+__getattr__ = lazy_getattr(__name__, dict.fromkeys(_EVENTBRIDGE, f"{__package__}._s3_eventbridge"))
