@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from lambda_otel_lite.local.environment import DROPPED, REFUSED, STOPPING
-from lambda_otel_lite.local.model import EXTENSION_PREFIX, RUNTIME_PREFIX, error_body, xray_header
+from lambda_otel_lite.local.model import EXTENSION_PREFIX, RUNTIME_PREFIX, error_body
 
 if TYPE_CHECKING:
     from lambda_otel_lite.local.environment import Environment, Extension
@@ -138,16 +138,7 @@ class ApiHandler(JsonHandler):
         if invocation is None:
             self._stopping()
             return
-        self._send(
-            200,
-            invocation.event,
-            {
-                "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
-                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
-                "Lambda-Runtime-Invoked-Function-Arn": self.function_arn,
-                "Lambda-Runtime-Trace-Id": xray_header(self.xray_tracing),
-            },
-        )
+        self._send(200, invocation.event, invocation.next_headers(self.function_arn, xray_sampled=self.xray_tracing))
 
     def _restore_next(self) -> None:
         """SnapStart: init is over, the snapshot is taken here; the answer is the restore."""

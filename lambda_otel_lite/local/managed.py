@@ -51,7 +51,6 @@ from lambda_otel_lite.local.model import (
     LogEntry,
     error_body,
     function_environment,
-    xray_header,
 )
 from lambda_otel_lite.local.model import split_handler as _split_handler
 
@@ -350,13 +349,4 @@ class _ManagedApi(JsonHandler):
         if invocation is None:
             self._error(500, "ServiceStopping", "the local runtime is shutting down")
             return
-        self._send(
-            200,
-            invocation.event,
-            {
-                "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
-                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
-                "Lambda-Runtime-Invoked-Function-Arn": runtime.function_arn,
-                "Lambda-Runtime-Trace-Id": xray_header(False),
-            },
-        )
+        self._send(200, invocation.event, invocation.next_headers(runtime.function_arn, xray_sampled=False))

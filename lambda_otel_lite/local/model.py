@@ -59,6 +59,15 @@ class Invocation:
     def response_json(self) -> Any:
         return json.loads(self.response) if self.response is not None else None
 
+    def next_headers(self, function_arn: str, *, xray_sampled: bool) -> dict[str, str]:
+        """The headers of the ``/runtime/invocation/next`` answer that delivers this invocation."""
+        return {
+            "Lambda-Runtime-Aws-Request-Id": self.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(self.deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": function_arn,
+            "Lambda-Runtime-Trace-Id": xray_header(xray_sampled),
+        }
+
 
 class LocalLambda:
     """What both local Lambdas offer: a context manager, the API's address, the function's stdout lines."""
