@@ -439,6 +439,9 @@ def parse_bool(var: EnvVar, value: str | None) -> bool:
 
 
 DEFAULT_TIMEOUT_MARGIN_MS = 100
+MAX_OPEN_SPANS = 10_000
+"""Open spans the timeout path knows of at once (``_timeouts.OpenSpans`` or the ``LambdaSpanProcessor``
+that keeps them); beyond it (spans that are never ended, by the thousand) new ones are not tracked."""
 
 
 def parse_timeout_margin(value: str | None) -> int:

@@ -52,8 +52,6 @@ WAKE_SLACK_SECONDS = 0.01
 Deadlines come in whole milliseconds, so consecutive invocations a millisecond apart can have
 moments a hair out of order; waking the thread for those would cost every warm invocation a thread
 switch. At worst the watchdog fires this much later, inside the margin."""
-MAX_OPEN_SPANS = 10_000
-"""Spans tracked at once; beyond it (spans that are never ended, by the thousand) new ones are not."""
 
 
 class OpenSpans(SpanProcessor):
@@ -76,7 +74,7 @@ class OpenSpans(SpanProcessor):
         return self
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        if len(self._open) < MAX_OPEN_SPANS:
+        if len(self._open) < _config.MAX_OPEN_SPANS:
             self._open[span.context.span_id] = span
 
     def on_end(self, span: ReadableSpan) -> None:
@@ -235,7 +233,7 @@ def time_out(invocation: Invocation, description: str, *, error_type: str = TIME
 
     False when the invocation had ended already (it returned, or was timed out before).
     """
-    from lambda_otel_lite.telemetry import STATE, flush_provider
+    from lambda_otel_lite.telemetry import STATE
 
     if not invocation.claim_finish():
         return False
@@ -265,7 +263,7 @@ def time_out(invocation: Invocation, description: str, *, error_type: str = TIME
     )
     if export and invocation.outer is None:
         if STATE.mode is _config.ProcessorMode.FINALIZE:
-            flush_provider(invocation.provider if invocation.provider is not None else STATE.provider)
+            STATE.flush(invocation.provider)
         else:
             STATE.complete_invocation(invocation.provider, invocation.request_id)
     return True

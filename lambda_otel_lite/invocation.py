@@ -29,7 +29,7 @@ from lambda_otel_lite.propagation import (
     xray_span_context,
 )
 from lambda_otel_lite.sources import EventSource, detect_source
-from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE, flush_provider
+from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE
 
 if TYPE_CHECKING:
     from contextvars import ContextVar, Token
@@ -410,7 +410,7 @@ def finish_invocation(invocation: Invocation) -> None:
         # Timed out already, and exported then: nothing is exported twice. Spans the handler ended
         # since then go out now in sync mode (in the other modes, with the next flush).
         if STATE.mode is _config.ProcessorMode.SYNC and invocation.outer is None:
-            flush_provider(invocation.provider if invocation.provider is not None else STATE.provider)
+            STATE.flush(invocation.provider)
         return
     _finish_batch(invocation)
     try:

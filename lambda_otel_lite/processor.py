@@ -241,7 +241,7 @@ def _require_positive(name: str, value: object) -> None:
         raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
 
 
-_MAX_OPEN_SPANS = 10_000  # as _timeouts.MAX_OPEN_SPANS (not imported: the processor stands alone)
+_MAX_OPEN_SPANS = _config.MAX_OPEN_SPANS  # a module global: read on every span start
 
 
 def _whole_lines(exporter: SpanExporter) -> None:

@@ -103,6 +103,10 @@ class _State:
             extension = self.extension
             if extension is not None and extension.handler_complete(request_id, provider):
                 return
+        self.flush(provider)
+
+    def flush(self, provider: object = None) -> None:
+        """Flush *provider*, or the active provider when it is None; a failure is logged once, never raised."""
         flush_provider(provider if provider is not None else self.provider)
 
     def fall_back_to_sync(self, extension: object) -> None:
@@ -135,11 +139,6 @@ def extension_hooks() -> Any:
         fell_back=STATE.fall_back_to_sync,
         is_current=lambda extension: STATE.extension is extension,
     )
-
-
-def _flush_active_provider() -> None:
-    if STATE.provider is not None:
-        flush_provider(STATE.provider)
 
 
 _OBSERVERS: list[SpanProcessor] = []
@@ -323,7 +322,7 @@ def init_telemetry(
         provider = TracerProvider(
             resource=LambdaResource.of(resource), id_generator=_snapstart.ID_GENERATOR, sampler=sampler
         )
-        _snapstart.register_hooks(_flush_active_provider)
+        _snapstart.register_hooks(STATE.flush)
     else:
         provider = TracerProvider(resource=LambdaResource.of(resource), sampler=sampler)
     for processor in [*processors, *_OBSERVERS]:
