@@ -13,9 +13,9 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from lambda_otel_lite._lazy import lazy_getattr
 from lambda_otel_lite.events._base import EventModel, Headers, MultiValueHeaders
 
 if TYPE_CHECKING:
@@ -118,12 +118,5 @@ class APIGatewayProxyEvent(EventModel):
     """Whether ``body`` is base64-encoded."""
 
 
-_HTTP_API = frozenset({"APIGatewayProxyEventV2", "RequestContextHttp", "RequestContextV2"})
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HTTP_API:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module("lambda_otel_lite.events._http"), name)
-    globals()[name] = value
-    return value
+_HTTP_API = ("APIGatewayProxyEventV2", "RequestContextHttp", "RequestContextV2")
+__getattr__ = lazy_getattr(__name__, dict.fromkeys(_HTTP_API, f"{__package__}._http"))

@@ -7,13 +7,14 @@ depends on pydantic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from opentelemetry.trace import Link, SpanContext, SpanKind, get_current_span
 
 from lambda_otel_lite import semconv
 from lambda_otel_lite._mapping import find_key
+from lambda_otel_lite.propagation import extract_context
 
 if TYPE_CHECKING:
     from opentelemetry.util.types import AttributeValue
@@ -140,10 +141,7 @@ class MessagingSource(EventSource):
         attributes[semconv.MESSAGING_BATCH_MESSAGE_COUNT] = len(records)
         destinations = {self.destination(mapping(record)) for record in records}
         if len(destinations) > 1:  # a batch from several queues: the name says so, no destination is set
-            for key in names.messaging_operation:
-                attributes[key] = "process"
-            if self.system:
-                attributes[semconv.MESSAGING_SYSTEM] = self.system
+            self._messaging(None, names, attributes)
             return messaging_name("process", "multiple_sources", names)
         return self._messaging(destinations.pop() if destinations else None, names, attributes)
 
@@ -166,13 +164,31 @@ def context_of(carrier: Mapping[str, Any], source: str) -> SpanContext | None:
     """The valid span context the configured propagators find in *carrier*, or None."""
     if not carrier:
         return None
-    from lambda_otel_lite.propagation import extract_context
-
     context = extract_context(carrier, source)
     if context is None:
         return None
     span_context = get_current_span(context).get_span_context()
     return span_context if span_context.is_valid else None
+
+
+def agreed[T](values: Iterable[T]) -> T | None:
+    """The one value all of *values* are, or None when they differ or there are none."""
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+def document(
+    collection: str | None, name: str | None, operation: str | None, moment: str | None, attributes: Attributes
+) -> None:
+    """The FaaS datasource attributes (``faas.document.*``) that have a value: collection, name, operation, time."""
+    for key, value in (
+        (semconv.FAAS_DOCUMENT_COLLECTION, collection),
+        (semconv.FAAS_DOCUMENT_NAME, name),
+        (semconv.FAAS_DOCUMENT_OPERATION, operation),
+        (semconv.FAAS_DOCUMENT_TIME, moment),
+    ):
+        if value:
+            attributes[key] = value
 
 
 def arn_resource(arn: object, separator: str = ":") -> str | None:

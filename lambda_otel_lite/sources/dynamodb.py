@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import SpanKind
 
-from lambda_otel_lite import semconv
-from lambda_otel_lite.sources._base import Attributes, EventSource, iso_time, mapping, text
+from lambda_otel_lite.sources._base import Attributes, EventSource, agreed, document, iso_time, mapping, text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -25,6 +24,14 @@ def table_name(record: Mapping[str, Any]) -> str | None:
         return None
     parts = arn.split("/")
     return parts[1] or None if len(parts) > 1 and parts[0].endswith(":table") else None
+
+
+def _operation(record: Mapping[str, Any]) -> str | None:
+    return OPERATIONS.get(text(record.get("eventName")) or "")
+
+
+def _moment(record: Mapping[str, Any]) -> str | None:
+    return iso_time(mapping(record.get("dynamodb")).get("ApproximateCreationDateTime"))
 
 
 class DynamoDbSource(EventSource):
@@ -47,16 +54,13 @@ class DynamoDbSource(EventSource):
 
     def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
         records = [mapping(record) for record in self.records(event)]
-        tables = {table_name(record) for record in records}
-        if len(tables) == 1 and (table := tables.pop()):
-            attributes[semconv.FAAS_DOCUMENT_COLLECTION] = table
-        operations = {OPERATIONS.get(text(record.get("eventName")) or "") for record in records}
-        if len(operations) == 1 and (operation := operations.pop()):
-            attributes[semconv.FAAS_DOCUMENT_OPERATION] = operation
-        if records:
-            moment = iso_time(mapping(records[0].get("dynamodb")).get("ApproximateCreationDateTime"))
-            if moment:
-                attributes[semconv.FAAS_DOCUMENT_TIME] = moment
+        document(
+            agreed(table_name(record) for record in records),
+            None,
+            agreed(_operation(record) for record in records),
+            _moment(records[0]) if records else None,
+            attributes,
+        )
         return None  # the conventions name a function's span after the function
 
     def record_id(self, record: Mapping[str, Any]) -> str | None:
@@ -64,11 +68,6 @@ class DynamoDbSource(EventSource):
 
     def describe_record(self, record: Mapping[str, Any], names: AttributeNames, attributes: Attributes) -> str:
         table = table_name(record)
-        operation = OPERATIONS.get(text(record.get("eventName")) or "")
-        for key, value in ((semconv.FAAS_DOCUMENT_COLLECTION, table), (semconv.FAAS_DOCUMENT_OPERATION, operation)):
-            if value:
-                attributes[key] = value
-        moment = iso_time(mapping(record.get("dynamodb")).get("ApproximateCreationDateTime"))
-        if moment:
-            attributes[semconv.FAAS_DOCUMENT_TIME] = moment
+        operation = _operation(record)
+        document(table, None, operation, _moment(record), attributes)
         return " ".join(part for part in (operation, table) if part) or "process"

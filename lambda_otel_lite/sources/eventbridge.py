@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry.trace import SpanKind
 
 from lambda_otel_lite import semconv
-from lambda_otel_lite.sources._base import Attributes, EventSource, mapping, messaging_name, text
-from lambda_otel_lite.sources.s3 import document
+from lambda_otel_lite.sources._base import Attributes, EventSource, document, mapping, messaging_name, text
 
 if TYPE_CHECKING:
     from lambda_otel_lite.semconv import AttributeNames

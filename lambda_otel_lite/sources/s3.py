@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import SpanKind
 
-from lambda_otel_lite import semconv
-from lambda_otel_lite.sources._base import Attributes, EventSource, mapping, text
+from lambda_otel_lite.sources._base import Attributes, EventSource, agreed, document, mapping, text
 
 if TYPE_CHECKING:
     from lambda_otel_lite.semconv import AttributeNames
@@ -33,20 +32,6 @@ def object_key(key: str | None) -> str | None:
     return unquote_plus(key)
 
 
-def document(
-    bucket: str | None, key: str | None, operation: str | None, moment: str | None, attributes: Attributes
-) -> None:
-    """The FaaS datasource attributes of one object: bucket, key, operation, time."""
-    for name, value in (
-        (semconv.FAAS_DOCUMENT_COLLECTION, bucket),
-        (semconv.FAAS_DOCUMENT_NAME, key),
-        (semconv.FAAS_DOCUMENT_OPERATION, operation),
-        (semconv.FAAS_DOCUMENT_TIME, moment),
-    ):
-        if value:
-            attributes[name] = value
-
-
 class S3Source(EventSource):
     """S3 notifications, as the FaaS conventions' datasource trigger: the bucket is the collection,
     the object key the name, ``eventName`` gives the operation and ``eventTime`` the time. Set from
@@ -65,14 +50,10 @@ class S3Source(EventSource):
         if not records:
             return None
 
-        def same(read: Any) -> str | None:
-            values = {read(record) for record in records}
-            return values.pop() if len(values) == 1 else None
-
         document(
-            same(lambda record: text(mapping(mapping(record.get("s3")).get("bucket")).get("name"))),
-            same(lambda record: object_key(text(mapping(mapping(record.get("s3")).get("object")).get("key")))),
-            same(lambda record: s3_operation(text(record.get("eventName")))),
+            agreed(text(mapping(mapping(record.get("s3")).get("bucket")).get("name")) for record in records),
+            agreed(object_key(text(mapping(mapping(record.get("s3")).get("object")).get("key"))) for record in records),
+            agreed(s3_operation(text(record.get("eventName"))) for record in records),
             text(records[0].get("eventTime")),
             attributes,
         )
