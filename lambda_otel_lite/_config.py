@@ -249,6 +249,7 @@ def markdown_table() -> str:
 
 
 DEFAULT_QUEUE_SIZE = 2048
+DEFAULT_TIMEOUT_MARGIN_MS = 100
 DEFAULT_MAX_RECORD_BYTES = 262_144
 MIN_MAX_RECORD_BYTES = 4096
 
@@ -282,7 +283,7 @@ class Config(NamedTuple):
     queue_size: int = DEFAULT_QUEUE_SIZE
     semconv: SemconvMode = SemconvMode.LEGACY
     exporter: ExporterChoice = ExporterChoice.NATIVE
-    timeout_margin_ms: int = 100
+    timeout_margin_ms: int = DEFAULT_TIMEOUT_MARGIN_MS
     """``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``; 0: no timeout watchdog."""
     init_span: bool = False
     """``LAMBDA_OTEL_LITE_INIT_SPAN``."""
@@ -438,7 +439,6 @@ def parse_bool(var: EnvVar, value: str | None) -> bool:
     return False
 
 
-DEFAULT_TIMEOUT_MARGIN_MS = 100
 MAX_OPEN_SPANS = 10_000
 """Open spans the timeout path knows of at once (``_timeouts.OpenSpans`` or the ``LambdaSpanProcessor``
 that keeps them); beyond it (spans that are never ended, by the thousand) new ones are not tracked."""

@@ -12,12 +12,8 @@ a crashing worker) marks the whole environment unhealthy.
 
 from __future__ import annotations
 
-import logging
+from lambda_otel_lite.extension import CompletionThread
 
-from lambda_otel_lite import _config
-from lambda_otel_lite.extension import CompletionThread, Hooks
-
-logger = logging.getLogger(__name__)
 THREAD_NAME = "lambda-otel-lite-flusher"
 
 
@@ -28,23 +24,13 @@ class ProcessFlusher(CompletionThread):
     """
 
     thread_name = THREAD_NAME
-
-    def __init__(self, hooks: Hooks, mode: _config.ProcessorMode = _config.ProcessorMode.ASYNC) -> None:
-        super().__init__(mode, hooks)
+    role = "flusher"
 
     def _run(self) -> None:
-        hooks = self.hooks
         try:
             while True:
                 providers = self.completions.take_all()
                 self._flush_each(providers)
                 self.invocations += len(providers)
         except BaseException as exc:  # the thread must never die silently
-            self.alive = False
-            hooks.fell_back(self)
-            logger.warning(
-                "The lambda-otel-lite flusher thread failed (%s: %s); spans are exported in sync mode from now on",
-                type(exc).__name__,
-                exc,
-            )
-            hooks.flush(hooks.provider())
+            self._die(exc)

@@ -36,16 +36,13 @@ class WholeLineStdout(StdOutput):
 
     def write_line(self, line: str) -> bool:
         try:
-            if self._lock is not None:
+            if self._lock is None:
+                sys.stdout.write(line + "\n")
+            else:
                 self._lock.write(line + "\n")
-                return self._ok()
-            sys.stdout.write(line + "\n")
         except Exception as exc:
             self.last_error = f"writing to stdout failed: {type(exc).__name__}: {exc}"
             return False
-        return self._ok()
-
-    def _ok(self) -> bool:
         self.last_error = None
         return True
 

@@ -306,7 +306,7 @@ class StdoutSpanExporter(SpanExporter):
 
 def _shared_stdout_lock() -> StdoutLock | None:
     if not _config.managed_instances_environment():
-        return None  # no import of fcntl and the lock module elsewhere
+        return None  # elsewhere the lock module is not even imported
     from lambda_otel_lite._interprocess import shared_stdout_lock
 
     return shared_stdout_lock()

@@ -77,10 +77,9 @@ class Hooks(NamedTuple):
     """The active tracer provider (None before ``init_telemetry``)."""
     flush: Callable[[object], None]
     """Flush one provider; logs a failure once, never raises."""
-    fell_back: Callable[[object], None]
-    """The thread (the argument) is gone: export inline, in sync mode, from now on."""
-    is_current: Callable[[object], bool]
-    """Whether the argument is still the process's extension (not replaced by a later init)."""
+    fell_back: Callable[[object], bool]
+    """The thread (the argument) is gone: export inline, in sync mode, from now on. False when it
+    was no longer the process's thread (a later init replaced it): nothing changes then."""
 
 
 class _Completions:
@@ -115,13 +114,7 @@ class _Completions:
         """
         providers: list[object] = []
         while True:
-            completed = False
-            while self._signals:
-                signalled, provider = self._signals.pop(0)
-                completed = completed or signalled == request_id or signalled is None
-                if not any(provider is known for known in providers):
-                    providers.append(provider)
-                self._last_provider = provider
+            completed = self._drain(request_id, providers)
             if completed:
                 self._wakeup.acquire(blocking=False)  # its wake-up, if still pending, is spent
                 return True, providers
@@ -135,12 +128,21 @@ class _Completions:
         while True:
             self._wakeup.acquire()
             providers: list[object] = []
-            while self._signals:
-                _, provider = self._signals.pop(0)
-                if not any(provider is known for known in providers):
-                    providers.append(provider)
+            self._drain(None, providers)
             if providers:
                 return providers
+
+    def _drain(self, request_id: str | None, providers: list[object]) -> bool:
+        """Read every pending signal, adding its provider to *providers* once; whether *request_id*
+        (or an invocation without id) was among them."""
+        completed = False
+        while self._signals:
+            signalled, provider = self._signals.pop(0)
+            completed = completed or signalled == request_id or signalled is None
+            if not any(provider is known for known in providers):
+                providers.append(provider)
+            self._last_provider = provider
+        return completed
 
     def wait_signal(self, timeout: float) -> None:
         """Block until a signal is pending, or for *timeout* seconds; the signal stays for :meth:`wait`."""
@@ -156,6 +158,8 @@ class CompletionThread:
     """
 
     thread_name = THREAD_NAME
+    role = "extension"
+    """What the thread is called in the warning of its failure."""
 
     def __init__(self, mode: _config.ProcessorMode, hooks: Hooks) -> None:
         self.mode = mode
@@ -179,6 +183,24 @@ class CompletionThread:
 
     def _run(self) -> None:
         raise NotImplementedError
+
+    def _die(self, exc: BaseException) -> None:
+        """The thread failed: hand over to sync mode, flush what the last handler queued, and say so once."""
+        self.alive = False
+        hooks = self.hooks
+        if not hooks.fell_back(self):  # replaced by a later init_telemetry(): nothing to hand over
+            return
+        logging.getLogger(type(self).__module__).warning(
+            "The lambda-otel-lite %s thread failed (%s: %s); spans are exported in sync mode from now on",
+            self.role,
+            type(exc).__name__,
+            exc,
+        )
+        hooks.flush(hooks.provider())  # what the last handler queued before the switch
+        self._report_failure(exc)
+
+    def _report_failure(self, exc: BaseException) -> None:
+        """Tell what else must know of the failure (the Extensions API); nothing by default."""
 
     def _flush_each(self, providers: list[object]) -> None:
         """Flush every provider of *providers* once (None: the active one)."""
@@ -244,18 +266,7 @@ class InternalExtension(CompletionThread):
         """
         self.completions.wait_signal(READ_AFTER_HANDLER_SECONDS)
 
-    def _die(self, exc: BaseException) -> None:
-        hooks = self.hooks
-        self.alive = False
-        if not hooks.is_current(self):  # replaced by a later init_telemetry(): nothing to hand over
-            return
-        hooks.fell_back(self)
-        logger.warning(
-            "The lambda-otel-lite extension thread failed (%s: %s); spans are exported in sync mode from now on",
-            type(exc).__name__,
-            exc,
-        )
-        hooks.flush(hooks.provider())  # what the last handler queued before the switch
+    def _report_failure(self, exc: BaseException) -> None:
         self.client.exit_error("Extension.Crash", f"{type(exc).__name__}: {exc}")
 
 
@@ -309,6 +320,6 @@ def _start_without_extension(
         return mode, None
     from lambda_otel_lite._flusher import ProcessFlusher
 
-    flusher = ProcessFlusher(hooks, mode)
+    flusher = ProcessFlusher(mode, hooks)
     flusher.start()
     return mode, flusher

@@ -109,10 +109,12 @@ class _State:
         """Flush *provider*, or the active provider when it is None; a failure is logged once, never raised."""
         flush_provider(provider if provider is not None else self.provider)
 
-    def fall_back_to_sync(self, extension: object) -> None:
-        """The extension thread is gone: export inline from now on."""
-        if self.extension is extension:
-            self.mode = _config.ProcessorMode.SYNC
+    def fall_back_to_sync(self, extension: object) -> bool:
+        """The extension thread is gone: export inline from now on; False when it is not this process's any more."""
+        if self.extension is not extension:
+            return False
+        self.mode = _config.ProcessorMode.SYNC
+        return True
 
 
 STATE = _State()
@@ -137,7 +139,6 @@ def extension_hooks() -> Any:
         provider=lambda: STATE.provider,
         flush=flush_provider,
         fell_back=STATE.fall_back_to_sync,
-        is_current=lambda extension: STATE.extension is extension,
     )
 
 
