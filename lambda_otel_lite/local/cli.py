@@ -219,10 +219,7 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             _print_function_logs(runtime, err)
             print(f"lambda-otel-lite invoke: {exc}", file=err)
             return EXIT_FAILED
-        if isinstance(runtime, ManagedInstancesRuntime):
-            invocations = runtime.invoke_all([event] * args.times)
-        else:
-            invocations = [runtime.invoke(event) for _ in range(args.times)]
+        invocations = runtime.invoke_all([event] * args.times)
         failed = any(invocation.error is not None for invocation in invocations)
     except LocalRuntimeError as exc:
         print(f"lambda-otel-lite invoke: {exc}", file=err)

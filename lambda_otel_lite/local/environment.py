@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lambda_otel_lite.local.model import Invocation, LogEntry
+from lambda_otel_lite.local.model import Invocation, LogEntry, error_body
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -175,8 +175,6 @@ class Environment:
 
     def runtime_result(self, request_id: str, outcome: str, body: bytes, received_ns: int) -> bool:
         """``/runtime/invocation/{id}/response`` or ``/error``; False for an id that is not running."""
-        from lambda_otel_lite.local.model import error_body
-
         with self.condition:
             invocation = self.current
             if invocation is None or invocation.request_id != request_id or invocation.done.is_set():

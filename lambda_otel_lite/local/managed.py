@@ -51,8 +51,8 @@ from lambda_otel_lite.local.model import (
     LogEntry,
     error_body,
     function_environment,
+    split_handler,
 )
-from lambda_otel_lite.local.model import split_handler as _split_handler
 
 if TYPE_CHECKING:
     from http.server import BaseHTTPRequestHandler
@@ -84,7 +84,7 @@ class ManagedInstancesRuntime(LocalLambda):
     ) -> None:
         if processes < 1:
             raise LocalRuntimeError(f"processes must be at least 1, got {processes}")
-        self.task_root, self.handler = _split_handler(handler)
+        self.task_root, self.handler = split_handler(handler)
         self.function_name = function_name or self.handler.rsplit(".", 1)[0].replace(".", "-")
         self.processes = processes
         self.user_env = dict(env or {})
@@ -275,10 +275,6 @@ class _ManagedApi(JsonHandler):
 
     runtime: ManagedInstancesRuntime
 
-    @staticmethod
-    def _json(raw: bytes) -> Any:
-        return error_body(raw)
-
     def do_GET(self) -> None:
         if self.path == f"{RUNTIME_PREFIX}/invocation/next":
             self._next()
@@ -286,14 +282,14 @@ class _ManagedApi(JsonHandler):
             with self.runtime._condition:  # no event ever comes for an extension here: until the end
                 while not self.runtime._stopping:
                     self.runtime._condition.wait()
-            self._error(500, "ServiceStopping", "the local runtime is shutting down")
+            self._stopping()
         else:
             self._error(404, "InvalidRequest", f"unknown path {self.path}")
 
     def do_POST(self) -> None:
         runtime = self.runtime
         raw = self._body()
-        body = self._json(raw)
+        body = error_body(raw)
         if self.path.startswith(f"{RUNTIME_PREFIX}/invocation/"):
             request_id, _, outcome = self.path[len(f"{RUNTIME_PREFIX}/invocation/") :].partition("/")
             with runtime._condition:
@@ -304,19 +300,19 @@ class _ManagedApi(JsonHandler):
             if outcome == "response":
                 invocation.response = raw
             else:
-                invocation.error = body if isinstance(body, dict) else {"errorMessage": str(body)}
+                invocation.error = body
             invocation.responded_ns = time.monotonic_ns()
             runtime.log(outcome, number=invocation.number, request_id=request_id)
             invocation.done.set()
             self._send(202, {"status": "OK"})
         elif self.path == f"{RUNTIME_PREFIX}/init/error":
             with runtime._condition:
-                runtime.init_error = body if isinstance(body, dict) else {"errorMessage": str(body)}
+                runtime.init_error = body
                 runtime._condition.notify_all()
             runtime.log("init-error", error=runtime.init_error)
             self._send(202, {"status": "OK"})
         elif self.path == f"{EXTENSION_PREFIX}/register":
-            events = body.get("events", []) if isinstance(body, dict) else []
+            events = body.get("events", [])
             name = self.headers.get("Lambda-Extension-Name", "")
             if "INVOKE" in events or "SHUTDOWN" in events:
                 runtime.log("register-refused", name=name, events=events)

@@ -85,6 +85,13 @@ class LocalLambda:
     def shutdown(self, *, graceful: bool = True) -> int | None:
         raise NotImplementedError
 
+    def invoke(self, event: Any) -> Invocation:
+        raise NotImplementedError
+
+    def invoke_all(self, events: list[Any]) -> list[Invocation]:
+        """Send *events* as this Lambda takes them (one environment: one after another); the invocations in order."""
+        return [self.invoke(event) for event in events]
+
     def __enter__(self) -> Self:
         self.start()
         return self

@@ -49,10 +49,8 @@ from lambda_otel_lite.local.model import (
     LocalLambda,
     LocalRuntimeError,
     LogEntry,
-    error_body,
     function_environment,
     split_handler,
-    xray_header,
 )
 from lambda_otel_lite.local.process import FunctionProcess
 
@@ -65,13 +63,8 @@ __all__ = [
     "LocalRuntime",
     "LocalRuntimeError",
     "LogEntry",
-    "error_body",
     "function_environment",
-    "xray_header",
 ]
-
-_split_handler = split_handler  # the name the local modules knew it by
-
 
 class LocalRuntime(LocalLambda):
     """One local Lambda execution environment running *handler* under ``awslambdaric``.
