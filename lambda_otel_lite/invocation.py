@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from opentelemetry import context as context_api
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode
 
 from lambda_otel_lite import _config, _timeouts, semconv
 from lambda_otel_lite._log import OnceLogger, internal_error
@@ -64,6 +64,7 @@ class Invocation:
         "margin_ms",
         "outer",
         "provider",
+        "record_contexts",
         "record_spans",
         "request_id",
         "response",
@@ -95,6 +96,8 @@ class Invocation:
         """The raw event."""
         self.source: EventSource | None = None
         self.response: object = None
+        self.record_contexts: list[SpanContext | None] = []
+        """The span context of each record of the batch event, as the invocation span links them."""
         self.record_spans: list[RecordSpan] = []
         """Record spans left and waiting for the response (``records.traced_records``)."""
         self._unfinished = [True]
@@ -225,6 +228,7 @@ def start_invocation(
     ``kind``, ``attributes``, ``parent_context``) win over what the event source derives.
     """
     span_attributes: MutableAttributes = {}
+    record_contexts: list[SpanContext | None] = []
     cold = False
     parent = parent_context
     suggested: str | None = None
@@ -247,7 +251,8 @@ def start_invocation(
             )
         if parent is None and STATE.config.xray_lambda:
             parent = extract_context({XRAY_ENV: ""}, "the environment (xray-lambda)")  # it reads _X_AMZN_TRACE_ID
-        all_links += source.links(event)
+        record_contexts = source.record_contexts(event)
+        all_links += [Link(span_context) for span_context in record_contexts if span_context is not None]
         if kind is None:
             kind = source.kind_of(event)
         xray = _xray_link(parent)
@@ -286,7 +291,7 @@ def start_invocation(
     # The parent context also carries baggage: keep it current inside the handler.
     token = context_api.attach(trace.set_span_in_context(span, parent))
     invocation = Invocation(span, token, span_kind, provider, request_id, outer)
-    invocation.event, invocation.source = event, source
+    invocation.event, invocation.source, invocation.record_contexts = event, source, record_contexts
     invocation.current_token = _CURRENT.set(invocation)
     if outer is None:
         margin_ms = STATE.config.timeout_margin_ms

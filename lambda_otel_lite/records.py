@@ -151,6 +151,8 @@ def traced_records(event: Any) -> Iterator[tuple[Any, RecordSpan]]:
     source = _source(invocation, raw)
     raw_records = source.records(raw)
     records = _records(event) if not isinstance(event, Mapping) else raw_records
+    # the contexts the invocation span linked, read from these very records when it started
+    known = invocation.record_contexts if invocation is not None and raw is invocation.event else []
     names = STATE.names
     for index, record in enumerate(records):
         raw_record = raw_records[index] if index < len(raw_records) else _dump(record)
@@ -158,7 +160,7 @@ def traced_records(event: Any) -> Iterator[tuple[Any, RecordSpan]]:
         attributes: dict[str, Any] = {}
         try:
             name = source.describe_record(raw_record, names, attributes)
-            span_context = source.record_context(raw_record)
+            span_context = known[index] if index < len(known) else source.record_context(raw_record)
             record_id = source.record_id(raw_record)
         except Exception:
             _once.warning("describe-record", "Describing a record raised; its span is generic", exc_info=True)

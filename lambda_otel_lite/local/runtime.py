@@ -66,6 +66,7 @@ __all__ = [
     "function_environment",
 ]
 
+
 class LocalRuntime(LocalLambda):
     """One local Lambda execution environment running *handler* under ``awslambdaric``.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from opentelemetry.trace import Link, SpanContext, SpanKind, get_current_span
+from opentelemetry.trace import SpanContext, SpanKind, get_current_span
 
 from lambda_otel_lite import semconv
 from lambda_otel_lite._mapping import find_key
@@ -79,8 +79,10 @@ class EventSource:
         """Add this source's attributes to *attributes*; return the span name it suggests, if any."""
         return None
 
-    def links(self, event: Any) -> list[Link]:
-        """Span links the event carries (one per traced message of a batch)."""
+    def record_contexts(self, event: Any) -> list[SpanContext | None]:
+        """The producer's span context of each record of a batch, in order (None for a record without
+        one): the invocation span links them all, and the record spans reuse them. Empty when the
+        event's records carry none."""
         return []
 
     # --- batches: per-record spans and partial batch responses ------------------------------
@@ -151,13 +153,8 @@ class MessagingSource(EventSource):
             attributes[semconv.MESSAGING_MESSAGE_ID] = message_id
         return self._messaging(self.destination(record), names, attributes)
 
-    def links(self, event: Any) -> list[Link]:
-        links: list[Link] = []
-        for record in self.records(event):
-            span_context = self.record_context(mapping(record))
-            if span_context is not None:
-                links.append(Link(span_context))
-        return links
+    def record_contexts(self, event: Any) -> list[SpanContext | None]:
+        return [self.record_context(mapping(record)) for record in self.records(event)]
 
 
 def context_of(carrier: Mapping[str, Any], source: str) -> SpanContext | None:

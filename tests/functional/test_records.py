@@ -77,6 +77,33 @@ def test_each_record_gets_a_child_span_linked_to_its_producer(stdout_telemetry: 
     assert all(span.end_time_unix_nano <= batch.end_time_unix_nano for span in records)
 
 
+def test_each_record_context_is_read_once_for_the_batch_link_and_the_record_span(
+    monkeypatch: pytest.MonkeyPatch, stdout_telemetry: StdoutTelemetry
+) -> None:
+    from lambda_otel_lite.sources.sqs import SqsSource
+
+    reads: list[str] = []
+    original = SqsSource.record_context
+
+    def counted(self: SqsSource, record: Any) -> Any:
+        reads.append(record["messageId"])
+        return original(self, record)
+
+    monkeypatch.setattr(SqsSource, "record_context", counted)
+
+    @instrumented
+    def handler(event: dict[str, Any], context: Any) -> None:
+        for _, span in traced_records(event):
+            with span:
+                pass
+
+    handler(sqs_batch(), CONTEXT)
+    assert reads == ["m-0", "m-1", "m-2"]  # once each, when the invocation started
+    batch, records = by_name(stdout_telemetry.spans())
+    assert [(link.trace_id, link.span_id) for link in batch.links] == [(TRACE, PARENT)]
+    assert [[(link.trace_id, link.span_id) for link in span.links] for span in records] == [[(TRACE, PARENT)], [], []]
+
+
 def test_typed_handlers_get_their_record_models(stdout_telemetry: StdoutTelemetry) -> None:
     kinds: list[type] = []
 
