@@ -18,12 +18,14 @@ SCHEDULED = "Scheduled Event"
 S3_OPERATIONS = {"Object Created": "insert", "Object Deleted": "delete"}
 
 
-def _scheduled(event: Any) -> bool:
-    return isinstance(event, Mapping) and event.get("detail-type") == SCHEDULED and event.get("source") == "aws.events"
-
-
-def _s3(event: Any) -> bool:
-    return isinstance(event, Mapping) and event.get("source") == "aws.s3"
+def _trigger(event: Any) -> str:
+    """``timer`` for a Scheduled Event, ``datasource`` for an S3 event, ``pubsub`` for any other."""
+    if not isinstance(event, Mapping):
+        return "pubsub"
+    source = event.get("source")
+    if source == "aws.events" and event.get("detail-type") == SCHEDULED:
+        return "timer"
+    return "datasource" if source == "aws.s3" else "pubsub"
 
 
 class EventBridgeSource(EventSource):
@@ -45,21 +47,22 @@ class EventBridgeSource(EventSource):
     kind = SpanKind.CONSUMER
 
     def trigger_of(self, event: Any) -> str:
-        return "timer" if _scheduled(event) else "datasource" if _s3(event) else "pubsub"
+        return _trigger(event)
 
     def kind_of(self, event: Any) -> SpanKind:
-        return SpanKind.SERVER if _scheduled(event) or _s3(event) else SpanKind.CONSUMER
+        return SpanKind.CONSUMER if _trigger(event) == "pubsub" else SpanKind.SERVER
 
     def carrier(self, event: Any) -> object:
         return None
 
     def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
-        if _scheduled(event):
+        trigger = _trigger(event)
+        if trigger == "timer":
             moment = text(event.get("time"))
             if moment:
                 attributes[semconv.FAAS_TIME] = moment
             return None  # named after the function, as the conventions' timer spans are
-        if _s3(event):
+        if trigger == "datasource":
             detail = mapping(event.get("detail"))
             document(
                 text(mapping(detail.get("bucket")).get("name")),
