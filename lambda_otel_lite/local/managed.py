@@ -30,7 +30,6 @@ import collections
 import contextlib
 import itertools
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -53,6 +52,7 @@ from lambda_otel_lite.local.model import (
     function_environment,
     split_handler,
 )
+from lambda_otel_lite.local.process import FunctionProcess
 
 if TYPE_CHECKING:
     from http.server import BaseHTTPRequestHandler
@@ -105,8 +105,7 @@ class ManagedInstancesRuntime(LocalLambda):
         self._workers_seen: set[tuple[str, int]] = set()
         self._stopping = False
         self._server: _Server | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._readers: list[threading.Thread] = []
+        self._process: FunctionProcess | None = None
 
     # --- the event log ----------------------------------------------------------------------
 
@@ -118,6 +117,10 @@ class ManagedInstancesRuntime(LocalLambda):
     @property
     def events(self) -> list[LogEntry]:
         return self._events
+
+    @property
+    def condition(self) -> threading.Condition:
+        return self._condition
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -136,50 +139,23 @@ class ManagedInstancesRuntime(LocalLambda):
             INITIALIZATION_TYPE,
         )
         env.setdefault("AWS_LAMBDA_MAX_CONCURRENCY", str(self.processes))
-        try:
-            self._process = subprocess.Popen(
-                [self.python, "-m", "awslambdaric", self.handler],
-                cwd=self.task_root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,  # its own process group: the workers it forks are in it
-            )
-        except OSError as exc:
-            raise LocalRuntimeError(f"cannot start {self.python} -m awslambdaric: {exc}") from exc
-        self.log("init-start", pid=self._process.pid, workers=self.processes)
-        for name, stream in (("stdout", self._process.stdout), ("stderr", self._process.stderr)):
-            assert stream is not None
-            reader = threading.Thread(target=self._read, args=(name, stream), name=f"local-lmi-{name}", daemon=True)
-            reader.start()
-            self._readers.append(reader)
+        process = self._process = FunctionProcess(
+            [self.python, "-m", "awslambdaric", self.handler], self.task_root, env, self
+        )  # its own process group: the workers it forks are in it
+        self.log("init-start", pid=process.pid, workers=self.processes)
         deadline = time.monotonic() + self.init_timeout
         with self._condition:
             while len(self._workers_seen) < self.processes and self.init_error is None:
-                if self._process.poll() is not None:
-                    break
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if process.exited.is_set() or remaining <= 0:
                     break
-                self._condition.wait(min(remaining, 0.1))
-            ready = len(self._workers_seen)
+                self._condition.wait(remaining)  # woken by each worker's /next, an init error, or the exit
+        ready = len(self._workers_seen)
         if ready < self.processes:
             self.shutdown(graceful=False)
             reason = f"init error {json.dumps(self.init_error)}" if self.init_error else f"{ready} ready"
             raise LocalRuntimeError(f"{self.processes} processes of {self.handler!r} did not initialise: {reason}")
         self.log("init-done", processes=self.processes)
-
-    def _read(self, name: str, stream: Any) -> None:
-        partial = b""
-        fd = stream.fileno()
-        while chunk := os.read(fd, 1 << 16):
-            *lines, partial = (partial + chunk).split(b"\n")
-            for line in lines:
-                self.log(name, line=line.decode(errors="replace"))
-        if partial:
-            self.log(name, line=partial.decode(errors="replace"))
-        stream.close()
 
     def invoke(self, event: Any) -> Invocation:
         """Send *event* to the next free process; return when it responded (or its deadline passed)."""
@@ -225,27 +201,19 @@ class ManagedInstancesRuntime(LocalLambda):
         Returns the exit code of the runtime's main process (negative: the signal that ended it).
         """
         process = self._process
-        if process is not None and process.poll() is None:
-            if graceful:
-                self.log("sigterm", pid=process.pid)
-                self._signal_group(signal.SIGTERM)  # the main process and every worker
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(GRACE_SECONDS)
-            if process.poll() is None:
-                self.log("sigkill", pid=process.pid)
         if process is not None:
-            # workers outlive a main process that SIGTERM ended: their end closes the shared pipes
-            deadline = time.monotonic() + GRACE_SECONDS
-            while any(reader.is_alive() for reader in self._readers) and time.monotonic() < deadline and graceful:
-                for reader in self._readers:
-                    reader.join(max(deadline - time.monotonic(), 0))
-            self._signal_group(signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(5)
-            for reader in self._readers:
-                reader.join(5)
-            self.exit_code = process.returncode
-            self._process, self._readers = None, []
+            if process.poll() is None:
+                if graceful:
+                    self.log("sigterm", pid=process.pid)
+                    process.signal_group(signal.SIGTERM)  # the main process and every worker
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        process.popen.wait(GRACE_SECONDS)
+                if process.poll() is None:
+                    self.log("sigkill", pid=process.pid)
+            if graceful:  # workers outlive a main process that SIGTERM ended: their end closes the shared pipes
+                process.streams.wait_ended(GRACE_SECONDS)
+            self.exit_code = process.kill()
+            self._process = None
         if self._server is not None:
             with self._condition:
                 self._stopping = True
@@ -255,11 +223,6 @@ class ManagedInstancesRuntime(LocalLambda):
             self._server = None
         self.log("exit", code=self.exit_code)
         return self.exit_code
-
-    def _signal_group(self, sig: signal.Signals) -> None:
-        if self._process is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._process.pid, sig)
 
 
 def _handler_class(runtime: ManagedInstancesRuntime) -> type[BaseHTTPRequestHandler]:

@@ -12,14 +12,21 @@ import select
 import signal
 import subprocess
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lambda_otel_lite.local.model import LocalRuntimeError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from lambda_otel_lite.local.environment import Environment
+
+class Environment(Protocol):
+    """What the process needs of its environment: the condition its waiters wait on (re-entrant) and the log."""
+
+    @property
+    def condition(self) -> threading.Condition: ...
+
+    def log(self, kind: str, **detail: Any) -> None: ...
 
 
 class FunctionProcess:
@@ -157,6 +164,10 @@ class _Streams:
             if not ready:
                 return
             self._read_available(0)
+
+    def wait_ended(self, timeout: float) -> None:
+        """Up to *timeout* seconds for both streams to end (every process holding them has exited)."""
+        self._thread.join(timeout)
 
     def close(self, timeout: float = 2.0) -> None:
         """After the process ended: read what is left, then close the pipes."""
