@@ -159,24 +159,14 @@ class ManagedInstancesRuntime(LocalLambda):
 
     def invoke(self, event: Any) -> Invocation:
         """Send *event* to the next free process; return when it responded (or its deadline passed)."""
-        body = event if isinstance(event, bytes) else json.dumps(event).encode()
-        invocation = Invocation(
-            number=next(self._numbers),
-            request_id=str(uuid.uuid4()),
-            event=body,
-            deadline_ms=int((time.time() + self.timeout) * 1000),
-        )
+        invocation = Invocation.new(next(self._numbers), event, self.timeout)
         with self._condition:
             self.invocations.append(invocation)
             self._running[invocation.request_id] = invocation
             self._queue.append(invocation)
             self._condition.notify_all()
         if not invocation.done.wait(self.timeout):
-            invocation.timed_out = True
-            invocation.error = {
-                "errorType": "Sandbox.Timedout",
-                "errorMessage": f"Task timed out after {self.timeout:g} s",
-            }
+            invocation.time_out(self.timeout)
             self.log("timeout", number=invocation.number, request_id=invocation.request_id)  # the process runs on
         invocation.complete.set()  # nothing to wait for after the response: no freeze, no INVOKE extensions
         return invocation

@@ -49,6 +49,21 @@ class Invocation:
     done: threading.Event = field(default_factory=threading.Event)
     complete: threading.Event = field(default_factory=threading.Event)
 
+    @classmethod
+    def new(cls, number: int, event: Any, timeout: float) -> Invocation:
+        """Invocation *number* of *event* (JSON-serialisable, or bytes), with a new request id, due in *timeout* s."""
+        return cls(
+            number=number,
+            request_id=str(uuid.uuid4()),
+            event=event if isinstance(event, bytes) else json.dumps(event).encode(),
+            deadline_ms=int((time.time() + timeout) * 1000),
+        )
+
+    def time_out(self, timeout: float) -> None:
+        """Its deadline passed: the error Lambda gives the caller."""
+        self.timed_out = True
+        self.error = {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {timeout:g} s"}
+
     @property
     def extension_overhead_ms(self) -> float | None:
         """How long extensions ran after the response, or None while the invocation is not complete."""

@@ -35,7 +35,6 @@ import json
 import sys
 import threading
 import time
-import uuid
 from typing import Any
 
 from lambda_otel_lite.local.api import Server, handler_class
@@ -268,14 +267,7 @@ class LocalRuntime(LocalLambda):
         if not self._alive():
             self._spawn()
         environment = self.environment
-        body = event if isinstance(event, bytes) else json.dumps(event).encode()
-        number = next(self._numbers)
-        invocation = Invocation(
-            number=number,
-            request_id=str(uuid.uuid4()),
-            event=body,
-            deadline_ms=int((time.time() + self.timeout) * 1000),
-        )
+        invocation = Invocation.new(next(self._numbers), event, self.timeout)
         self._thaw()
         if environment.request_restore():  # /runtime/restore/next returns: after-restore hooks run
             self.log("restore")
@@ -285,7 +277,8 @@ class LocalRuntime(LocalLambda):
                 self.invocations.append(invocation)
                 self._exited_during(invocation)
                 return invocation
-            raise LocalRuntimeError(f"the function exited ({self._process_code()}) before invocation {number}")
+            code = self._process_code()
+            raise LocalRuntimeError(f"the function exited ({code}) before invocation {invocation.number}")
         if not ready:
             raise LocalRuntimeError("the runtime or an extension did not come back to /next")
         if self._process is not None:
@@ -332,8 +325,7 @@ class LocalRuntime(LocalLambda):
 
     def _timed_out(self, invocation: Invocation) -> None:
         """The reset after a timeout: SIGTERM first when an extension registered (as at shutdown), then SIGKILL."""
-        invocation.timed_out = True
-        invocation.error = {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {self.timeout:g} s"}
+        invocation.time_out(self.timeout)
         self.log("timeout", number=invocation.number, request_id=invocation.request_id)
         process = self._process
         if process is not None and self.environment.extensions and process.poll() is None:
