@@ -36,6 +36,27 @@ CLOUDEVENTS_EVENT_ID = "cloudevents.event_id"
 CLOUDEVENTS_EVENT_SOURCE = "cloudevents.event_source"
 CLOUDEVENTS_EVENT_TYPE = "cloudevents.event_type"
 ERROR_TYPE = "error.type"
+AWS_LAMBDA_INVOKED_ARN = "aws.lambda.invoked_arn"
+AWS_SQS_QUEUE_URL = "aws.sqs.queue.url"
+AWS_SNS_TOPIC_ARN = "aws.sns.topic.arn"
+AWS_KINESIS_STREAM_NAME = "aws.kinesis.stream_name"
+HTTP_REQUEST_METHOD_ORIGINAL = "http.request.method_original"
+
+BATCH_ITEM_FAILURE = "batch_item_failure"
+"""``error.type`` of a record named in a partial batch response without an exception of its own, and of
+a batch span every record of which failed (``docs/general/recording-errors.md``: a value of our own)."""
+
+
+def error_type(exc: BaseException) -> str:
+    """``error.type`` for *exc*: its canonical class name (``ValueError``, ``orders.errors.OutOfStock``).
+
+    The registry's note on ``error.type`` (``model/error/registry.yaml``, v1.44.0): "its canonical class
+    name identifying the type within the artifact SHOULD be used". Builtins go without ``builtins.``.
+    """
+    cls = type(exc)
+    module = getattr(cls, "__module__", None)
+    name = getattr(cls, "__qualname__", cls.__name__)
+    return name if not module or module == "builtins" else f"{module}.{name}"
 
 
 class AttributeNames(NamedTuple):
