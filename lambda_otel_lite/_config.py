@@ -142,6 +142,15 @@ REDACT_QUERY_KEYS = EnvVar(
     "and `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token` (SigV4 presigned URLs). Keys "
     "match ignoring case and percent-encoding. `off` turns redaction off.",
 )
+HTTP_KNOWN_METHODS = EnvVar(
+    "OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS",
+    "comma-separated HTTP methods",
+    "",
+    "The HTTP methods recognised in the current naming (`OTEL_SEMCONV_STABILITY_OPT_IN` `http` or "
+    "`http/dup`): another method is recorded as `_OTHER` with `http.request.method_original`, and its "
+    "span is named `HTTP`. Unset: the conventions' list (`CONNECT`, `DELETE`, `GET`, `HEAD`, `OPTIONS`, "
+    "`PATCH`, `POST`, `PUT`, `QUERY`, `TRACE`); a value replaces it whole, case-sensitive.",
+)
 INIT_SPAN = EnvVar(
     "LAMBDA_OTEL_LITE_INIT_SPAN",
     "true | false",
@@ -188,7 +197,10 @@ OTLP_TRACES_HEADERS = EnvVar(
 # Set by AWS Lambda; read, never set, by users.
 FUNCTION_NAME = EnvVar("AWS_LAMBDA_FUNCTION_NAME", "string", "", "Set by Lambda: `faas.name`.")
 FUNCTION_VERSION = EnvVar("AWS_LAMBDA_FUNCTION_VERSION", "string", "", "Set by Lambda: `faas.version`.")
-LOG_STREAM_NAME = EnvVar("AWS_LAMBDA_LOG_STREAM_NAME", "string", "", "Set by Lambda: `faas.instance`.")
+LOG_STREAM_NAME = EnvVar(
+    "AWS_LAMBDA_LOG_STREAM_NAME", "string", "", "Set by Lambda: `faas.instance` and `aws.log.stream.names`."
+)
+LOG_GROUP_NAME = EnvVar("AWS_LAMBDA_LOG_GROUP_NAME", "string", "", "Set by Lambda: `aws.log.group.names`.")
 MEMORY_SIZE = EnvVar("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "int (MB)", "", "Set by Lambda: `faas.max_memory` (in bytes).")
 REGION = EnvVar("AWS_REGION", "string", "", "Set by Lambda: `cloud.region`.")
 INITIALIZATION_TYPE = EnvVar(
@@ -221,6 +233,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     MAX_RECORD_BYTES,
     TIMEOUT_MARGIN_MS,
     REDACT_QUERY_KEYS,
+    HTTP_KNOWN_METHODS,
     INIT_SPAN,
     COMPRESSION_LEVEL,
     LOG_LEVEL,
@@ -230,6 +243,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     FUNCTION_NAME,
     FUNCTION_VERSION,
     LOG_STREAM_NAME,
+    LOG_GROUP_NAME,
     MEMORY_SIZE,
     REGION,
     INITIALIZATION_TYPE,
@@ -275,6 +289,11 @@ DEFAULT_REDACTED_QUERY_KEYS = frozenset(
 )
 """The HTTP conventions' keys (``url.query``) and AWS's SigV4 presigned-URL keys, lower-cased."""
 
+DEFAULT_HTTP_KNOWN_METHODS = frozenset(
+    ("CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE")
+)
+"""The members of ``http.request.method`` (semantic conventions v1.44.0, ``model/http/registry.yaml``)."""
+
 
 class Config(NamedTuple):
     """The parsed environment. Built once by :func:`load_config`."""
@@ -289,6 +308,8 @@ class Config(NamedTuple):
     """``LAMBDA_OTEL_LITE_INIT_SPAN``."""
     redact_query_keys: frozenset[str] = DEFAULT_REDACTED_QUERY_KEYS
     """Lower-cased query keys whose values are redacted (:data:`DEFAULT_REDACTED_QUERY_KEYS` by default); empty: off."""
+    known_methods: frozenset[str] = DEFAULT_HTTP_KNOWN_METHODS
+    """``OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS``: the methods kept as they are in the current naming."""
     xray_lambda: bool = False
     """``OTEL_PROPAGATORS`` names ``xray-lambda``: the environment's X-Ray header may be the parent."""
     initialization_type: str = "on-demand"
@@ -297,6 +318,8 @@ class Config(NamedTuple):
     execution_env: str | None = None
     function_version: str | None = None
     """``AWS_LAMBDA_FUNCTION_VERSION``: the version an alias in the invoked ARN resolves to."""
+    function_name: str | None = None
+    """``AWS_LAMBDA_FUNCTION_NAME``: the span name of an invocation whose context has none."""
 
     @property
     def provisioned_concurrency(self) -> bool:
@@ -381,10 +404,12 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         timeout_margin_ms=parse_timeout_margin(env.get(TIMEOUT_MARGIN_MS.name)),
         init_span=parse_bool(INIT_SPAN, env.get(INIT_SPAN.name)),
         redact_query_keys=parse_redact_query_keys(env.get(REDACT_QUERY_KEYS.name)),
+        known_methods=parse_known_methods(env.get(HTTP_KNOWN_METHODS.name)),
         xray_lambda="xray-lambda" in [name.strip() for name in (env.get(PROPAGATORS.name) or "").split(",")],
         initialization_type=env.get(INITIALIZATION_TYPE.name) or "on-demand",
         runtime_api=env.get(RUNTIME_API.name) or None,
         function_version=env.get(FUNCTION_VERSION.name) or None,
+        function_name=env.get(FUNCTION_NAME.name) or None,
         execution_env=env.get(EXECUTION_ENV.name) or None,
     )
 
@@ -421,6 +446,32 @@ def parse_redact_query_keys(value: str | None) -> frozenset[str]:
             f"the defaults plus the valid keys (ignoring {bad!r})",
         )
     return frozenset(keys)
+
+
+def parse_known_methods(value: str | None) -> frozenset[str]:
+    """Parse ``OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS``: a full override of the known methods, case-sensitive.
+
+    ``docs/http/http-spans.md`` (v1.44.0): "this list MUST be a full override of the default known
+    methods". Unset or blank gives :data:`DEFAULT_HTTP_KNOWN_METHODS`; an item that is not a token
+    (spaces, separators) is ignored with one warning.
+    """
+    if value is None or not value.strip():
+        return DEFAULT_HTTP_KNOWN_METHODS
+    methods, bad = set(), []
+    for item in value.split(","):
+        method = item.strip()
+        if method and all(char.isalnum() or char in "!#$%&'*+-.^_`|~" for char in method):
+            methods.add(method)
+        elif method:
+            bad.append(item)
+    if bad:
+        _warn_invalid(
+            HTTP_KNOWN_METHODS,
+            value,
+            "comma-separated HTTP method names (tokens)",
+            f"the valid methods (ignoring {bad!r})",
+        )
+    return frozenset(methods)
 
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
@@ -553,6 +604,7 @@ class LambdaIdentity(NamedTuple):
     function_name: str | None
     function_version: str | None
     log_stream: str | None
+    log_group: str | None
     memory_size: str | None
     service_name: str | None
     resource_attributes: str
@@ -566,6 +618,7 @@ def lambda_identity(environ: Mapping[str, str] | None = None) -> LambdaIdentity:
         function_name=env.get(FUNCTION_NAME.name) or None,
         function_version=env.get(FUNCTION_VERSION.name) or None,
         log_stream=env.get(LOG_STREAM_NAME.name) or None,
+        log_group=env.get(LOG_GROUP_NAME.name) or None,
         memory_size=env.get(MEMORY_SIZE.name) or None,
         service_name=env.get(SERVICE_NAME.name) or None,
         resource_attributes=env.get(RESOURCE_ATTRIBUTES.name, ""),

@@ -26,7 +26,7 @@ from lambda_otel_lite.propagation import (
     CarrierFunction,
     carrier_from_function,
     extract_context,
-    xray_span_context,
+    sampled_xray_context,
 )
 from lambda_otel_lite.sources import EventSource, detect_source
 from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE
@@ -160,10 +160,23 @@ def _context_attributes(lambda_context: object, attributes: MutableAttributes) -
         attributes[semconv.FAAS_INVOCATION_ID] = request_id
     arn = getattr(lambda_context, "invoked_function_arn", None)
     if isinstance(arn, str) and arn:
+        attributes[semconv.AWS_LAMBDA_INVOKED_ARN] = arn
         version = getattr(lambda_context, "function_version", None)
         if not isinstance(version, str) or not version:
             version = STATE.config.function_version
         attributes.update(_arn_attributes(arn, version))
+
+
+def _function_name(lambda_context: object) -> str | None:
+    """The Lambda function name: ``context.function_name``, else ``AWS_LAMBDA_FUNCTION_NAME``.
+
+    ``docs/faas/aws-lambda.md`` (v1.44.0): the span name "MUST be set to the function name from the
+    Lambda ``Context`` unless stated otherwise".
+    """
+    name = getattr(lambda_context, "function_name", None)
+    if isinstance(name, str) and name:
+        return name
+    return STATE.config.function_name
 
 
 def parent_from_event(
@@ -188,14 +201,11 @@ def parent_from_event(
 def _xray_link(parent: Context | None) -> Link | None:
     """The environment's X-Ray trace header as a link, not a parent (``xray-lambda`` makes it the parent).
 
-    Only a sampled header (``Sampled=1``: X-Ray active tracing recorded the segment) is linked: the
-    segment of an unsampled one is recorded nowhere, so a link to it would lead nowhere. None also
-    without a header, for one naming no segment, and when the X-Ray context is the parent already.
+    Only a sampled header is linked (:func:`~lambda_otel_lite.propagation.sampled_xray_context`, the
+    one rule for X-Ray headers wherever they come from). None also without a header, for one naming
+    no segment, and when the X-Ray context is the parent already.
     """
-    header = _config.trace_header()
-    if not header or "Sampled=1" not in header:
-        return None
-    span_context = xray_span_context(header, XRAY_ENV)
+    span_context = sampled_xray_context(_config.trace_header(), XRAY_ENV)
     if span_context is None:
         return None
     if parent is not None and trace.get_current_span(parent).get_span_context() == span_context:
@@ -217,7 +227,7 @@ def start_invocation(
     get_carrier: CarrierFunction | None = None,
     source: EventSource | None = None,
     extractor: CarrierFunction | None = None,
-    fallback_name: str = "handler",
+    fallback_name: str | None = None,
     provider: object = None,
     handler_event: object = _SAME,
 ) -> Invocation:
@@ -271,7 +281,7 @@ def start_invocation(
     span_kind = kind if kind is not None else SpanKind.SERVER
     try:
         span = tracer.start_span(
-            name or suggested or fallback_name,
+            name or suggested or _function_name(lambda_context) or fallback_name or "handler",
             context=parent,
             kind=span_kind,
             attributes=span_attributes,
@@ -322,12 +332,20 @@ def status_code_of(response: object) -> int | None:
 
 
 def record_response(invocation: Invocation, response: object) -> None:
-    """Set the status-code attribute and, for 5xx (or 4xx on a CLIENT span), status ERROR.
+    """For an HTTP request, set the status-code attribute and, for 5xx (or 4xx on a CLIENT span), status ERROR.
+
+    ``docs/http/http-spans.md`` (v1.44.0), "Status": 5xx is an error, 4xx is not on a SERVER span, and
+    no status description is set when the status code tells the reason; ``error.type`` is the status
+    code (``model/error/registry.yaml``). The ``statusCode`` a handler of any other trigger returns
+    means nothing to Lambda and is ignored (:attr:`EventSource.http`).
 
     Reading the status code runs the response's own code (a ``status_code`` property): if that
     raises, the response is recorded without a status code and the handler's result is kept.
     """
     invocation.response = response
+    source = invocation.source
+    if source is None or not source.http:
+        return
     try:
         code = status_code_of(response)
     except Exception:
@@ -344,21 +362,25 @@ def record_response(invocation: Invocation, response: object) -> None:
     for key in STATE.names.status_code:
         span.set_attribute(key, code)
     if code >= 500 or (code >= 400 and invocation.kind is SpanKind.CLIENT):
-        span.set_status(Status(StatusCode.ERROR, f"HTTP status code {code}"))
+        span.set_attribute(semconv.ERROR_TYPE, str(code))
+        span.set_status(Status(StatusCode.ERROR))
 
 
 def record_exception(invocation: Invocation, exc: BaseException) -> None:
-    """Record a handler exception on the span with status ERROR.
+    """Record a handler exception on the span: status ERROR, ``error.type`` and the exception event.
 
-    The exception's own ``__str__`` may raise: the span then gets its type alone, and the handler's
-    exception is still the one that propagates.
+    ``docs/general/recording-errors.md`` (v1.44.0): ``error.type`` is the exception's canonical class
+    name, and the status description "SHOULD be set to the exception message" (not repeating the
+    type). The exception's own ``__str__`` may raise: the span then has no description, and the
+    handler's exception is still the one that propagates.
     """
     span = invocation.span
     try:
-        description = f"{type(exc).__name__}: {exc}"
+        description: str | None = str(exc) or None
     except Exception:
-        description = type(exc).__name__
+        description = None
     try:
+        span.set_attribute(semconv.ERROR_TYPE, semconv.error_type(exc))
         span.record_exception(exc, escaped=True)
     except Exception:
         _once.warning(
@@ -368,18 +390,23 @@ def record_exception(invocation: Invocation, exc: BaseException) -> None:
 
 
 def _finish_batch(invocation: Invocation) -> None:
-    """Record spans and partial batch responses (``records``), imported only when there are some."""
-    source = invocation.source
+    """Record spans and partial batch responses (``records``), imported only when there are some.
+
+    A response with ``batchItemFailures`` (a dict, or a model with ``batch_item_failures``) goes to
+    ``finish_records`` whatever the trigger: SQS, Kinesis and DynamoDB Streams honour it, and for
+    any other trigger Lambda ignores it, which ``finish_records`` reports (the records it names are lost).
+    """
     response = invocation.response
-    if not invocation.record_spans and not (
-        source is not None
-        and source.batch_failures
-        and (
-            (isinstance(response, Mapping) and "batchItemFailures" in response)
-            or hasattr(response, "batch_item_failures")
-        )
-    ):
-        return
+    if not invocation.record_spans:
+        try:
+            if isinstance(response, Mapping):
+                partial = "batchItemFailures" in response
+            else:
+                partial = hasattr(response, "batch_item_failures")
+        except Exception:  # the response's own code raised: it is not read as a partial batch response
+            partial = False
+        if not partial:
+            return
     try:
         from lambda_otel_lite.records import finish_records
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from opentelemetry import propagate
 from opentelemetry.propagators.textmap import Getter
-from opentelemetry.trace import SpanContext, TraceFlags
+from opentelemetry.trace import SpanContext, TraceFlags, get_current_span
 
 from lambda_otel_lite import _config
 from lambda_otel_lite._log import OnceLogger
@@ -138,7 +138,7 @@ def extract_context(carrier: object, source: str) -> Context | None:
     if not carrier:
         return None
     try:
-        return propagate.extract(carrier, getter=GETTER)
+        context = propagate.extract(carrier, getter=GETTER)
     except Exception:
         _once.warning(
             "propagator-raised",
@@ -147,6 +147,27 @@ def extract_context(carrier: object, source: str) -> Context | None:
             exc_info=True,
         )
         return None
+    if not get_current_span(context).get_span_context().is_valid:
+        _warn_if_malformed(carrier, source)
+    return context
+
+
+def _warn_if_malformed(carrier: Mapping[Any, Any], source: str) -> None:
+    """One warning per place (*source*) whose ``traceparent`` the propagators could not read.
+
+    A malformed W3C context gives no parent and no link, as the W3C Trace Context specification
+    asks ("Processing model": an invalid ``traceparent`` is ignored), but never silently.
+    """
+    key = find_key(carrier, "traceparent")
+    if key is None or "traceparent" not in propagate.get_global_textmap().fields:
+        return
+    values = _carrier_value(carrier[key])
+    _once.warning(
+        "traceparent-malformed:" + source,
+        "Ignoring the malformed traceparent of %s (%r): expected 00-<32 hex>-<16 hex>-<2 hex>, not all zeros",
+        source,
+        values[0][:200] if values else type(carrier[key]).__name__,
+    )
 
 
 def carrier_from_function(get_carrier: CarrierFunction, event: object) -> object:
@@ -198,6 +219,18 @@ def xray_span_context(value: object, source: str) -> SpanContext | None:
         return None
     flags = TraceFlags(TraceFlags.SAMPLED if fields.get("Sampled") == "1" else TraceFlags.DEFAULT)
     return SpanContext(trace_id, span_id, is_remote=True, trace_flags=flags)
+
+
+def sampled_xray_context(value: object, source: str) -> SpanContext | None:
+    """The span context of a *sampled* X-Ray trace header (``Sampled=1``), or None.
+
+    The one rule for X-Ray headers, wherever they come from (the environment's ``_X_AMZN_TRACE_ID``,
+    an SQS message's ``AWSTraceHeader``): only a segment X-Ray recorded is worth a link. An unsampled
+    header (``Sampled=0``, or a decision deferred with ``Sampled=?``) names a segment that was
+    recorded nowhere, and Lambda sets one for every invocation whether tracing is on or off.
+    """
+    span_context = xray_span_context(value, source)  # a malformed header is reported whether sampled or not
+    return span_context if span_context is not None and span_context.trace_flags.sampled else None
 
 
 _XRAY_ROOT = re.compile(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")

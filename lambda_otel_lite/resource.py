@@ -78,13 +78,14 @@ def get_lambda_resource(environ: Mapping[str, str] | None = None) -> Resource:
 
     Attributes: ``cloud.provider`` (``aws``), ``cloud.platform`` (``aws_lambda``), ``cloud.region``,
     ``faas.name``, ``faas.version``, ``faas.instance``, ``faas.max_memory`` (bytes),
+    ``aws.log.group.names`` and ``aws.log.stream.names``,
     ``service.name`` and the ``telemetry.sdk.*`` attributes, then every item of
     ``OTEL_RESOURCE_ATTRIBUTES`` (which wins over detection), then ``OTEL_SERVICE_NAME`` (which
     wins over everything for ``service.name``). Attributes whose variable is unset are omitted.
 
     Env vars: ``AWS_REGION``, ``AWS_LAMBDA_FUNCTION_NAME``, ``AWS_LAMBDA_FUNCTION_VERSION``,
-    ``AWS_LAMBDA_LOG_STREAM_NAME``, ``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, ``OTEL_SERVICE_NAME``,
-    ``OTEL_RESOURCE_ATTRIBUTES``.
+    ``AWS_LAMBDA_LOG_STREAM_NAME``, ``AWS_LAMBDA_LOG_GROUP_NAME``, ``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``,
+    ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``.
 
     Example:
         >>> resource = get_lambda_resource({"AWS_LAMBDA_FUNCTION_NAME": "orders"})
@@ -92,7 +93,7 @@ def get_lambda_resource(environ: Mapping[str, str] | None = None) -> Resource:
         'orders'
     """
     identity = _config.lambda_identity(environ)
-    attributes: dict[str, str | int] = {
+    attributes: dict[str, str | int | tuple[str, ...]] = {
         "cloud.provider": "aws",
         "cloud.platform": "aws_lambda",
         "telemetry.sdk.language": "python",
@@ -107,6 +108,12 @@ def get_lambda_resource(environ: Mapping[str, str] | None = None) -> Resource:
     ):
         if value:
             attributes[key] = value
+    # The AWS logs conventions (model/aws/registry.yaml, v1.44.0): where this function's logs, and so
+    # its exported spans, are written.
+    if identity.log_group:
+        attributes["aws.log.group.names"] = (identity.log_group,)
+    if identity.log_stream:
+        attributes["aws.log.stream.names"] = (identity.log_stream,)
     memory = identity.memory_size
     if memory:
         try:

@@ -2,7 +2,11 @@
 
 The default names are those of the seed README (``http.method``, ``http.status_code``,
 ``faas.cold_start``...), so dashboards built on it keep working. ``http`` switches to the current
-stable OpenTelemetry names and ``http/dup`` emits both. Values are the same in every mode.
+stable OpenTelemetry names and ``http/dup`` emits both (the HTTP migration guide,
+``docs/non-normative/http-migration.md`` of semantic conventions v1.44.0). Values are the same in
+every mode, except that the current naming records an unknown HTTP method as ``_OTHER``. Messaging
+attributes and span names follow the current messaging conventions in every mode: no release of
+lambda-otel-lite ever had older ones.
 
 Each field of :class:`AttributeNames` is the tuple of keys one logical attribute is written under,
 resolved once at init, so the invocation path never branches on the mode.
@@ -26,7 +30,6 @@ MESSAGING_BATCH_MESSAGE_COUNT = "messaging.batch.message_count"
 MESSAGING_MESSAGE_ID = "messaging.message.id"
 MESSAGING_OPERATION_TYPE = "messaging.operation.type"
 MESSAGING_OPERATION_NAME = "messaging.operation.name"
-MESSAGING_OPERATION_LEGACY = "messaging.operation"
 FAAS_DOCUMENT_COLLECTION = "faas.document.collection"
 FAAS_DOCUMENT_OPERATION = "faas.document.operation"
 FAAS_DOCUMENT_NAME = "faas.document.name"
@@ -63,6 +66,9 @@ class AttributeNames(NamedTuple):
     """The keys each logical attribute is written under in one naming mode."""
 
     method: tuple[str, ...]
+    """The request method as sent (legacy only)."""
+    request_method: tuple[str, ...]
+    """The request method as the current conventions record it: a known method, else ``_OTHER`` (stable only)."""
     status_code: tuple[str, ...]
     target: tuple[str, ...]
     """Path plus query string (legacy only)."""
@@ -72,57 +78,49 @@ class AttributeNames(NamedTuple):
     """Query string without ``?`` (stable only)."""
     scheme: tuple[str, ...]
     host: tuple[str, ...]
+    port: tuple[str, ...]
     client_address: tuple[str, ...]
     user_agent: tuple[str, ...]
     protocol_version: tuple[str, ...]
     cold_start: tuple[str, ...]
-    messaging_operation: tuple[str, ...]
-    operation_first: bool
-    """Messaging span names: ``process orders`` (current conventions) or ``orders process`` (before 1.27)."""
 
 
 _LEGACY = AttributeNames(
     method=("http.method",),
+    request_method=(),
     status_code=("http.status_code",),
     target=("http.target",),
     path=(),
     query=(),
     scheme=("http.scheme",),
     host=("net.host.name",),
+    port=("net.host.port",),
     client_address=("http.client_ip",),
     user_agent=("http.user_agent",),
     protocol_version=(),
     cold_start=("faas.cold_start",),
-    messaging_operation=(MESSAGING_OPERATION_LEGACY,),
-    operation_first=False,
 )
 
 _STABLE = AttributeNames(
-    method=("http.request.method",),
+    method=(),
+    request_method=("http.request.method",),
     status_code=("http.response.status_code",),
     target=(),
     path=("url.path",),
     query=("url.query",),
     scheme=("url.scheme",),
     host=("server.address",),
+    port=("server.port",),
     client_address=("client.address",),
     user_agent=("user_agent.original",),
     protocol_version=("network.protocol.version",),
     cold_start=("faas.coldstart",),
-    messaging_operation=(MESSAGING_OPERATION_TYPE, MESSAGING_OPERATION_NAME),
-    operation_first=True,
 )
 
 
 def _both(first: AttributeNames, second: AttributeNames) -> AttributeNames:
-    """Every key of both; the span names of *second* (the mode being moved to)."""
-    merged: dict[str, object] = {
-        field: getattr(first, field) + getattr(second, field)
-        for field in AttributeNames._fields
-        if isinstance(getattr(first, field), tuple)
-    }
-    merged["operation_first"] = second.operation_first
-    return AttributeNames(**merged)  # type: ignore[arg-type]
+    """Every key of both."""
+    return AttributeNames(*(a + b for a, b in zip(first, second, strict=True)))
 
 
 _BY_MODE = {

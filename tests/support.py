@@ -13,6 +13,7 @@ LAMBDA_ENV = {
     "AWS_LAMBDA_FUNCTION_NAME": "orders-api",
     "AWS_LAMBDA_FUNCTION_VERSION": "7",
     "AWS_LAMBDA_LOG_STREAM_NAME": "2026/11/25/[7]0123456789abcdef0123456789abcdef",
+    "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/orders-api",
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
 }
 """What Lambda sets in an execution environment, for tests that want a realistic resource."""

@@ -43,6 +43,7 @@ _LAZY = {
     "dynamodb": ("dynamodb", "DynamoDbSource"),
     "s3": ("s3", "S3Source"),
     "eventbridge": ("eventbridge", "EventBridgeSource"),
+    "apigateway-authorizer": ("authorizer", "AuthorizerSource"),
 }
 """Sources whose module is imported at their first event (or typed handler), not at init."""
 KEYS = frozenset(_LOADED) | frozenset(_LAZY)
@@ -63,6 +64,10 @@ def detect_source(event: object) -> EventSource:
     """Recognise the source of a raw event by its shape; unknown shapes give the generic source."""
     if not isinstance(event, Mapping):
         return GENERIC
+    if event.get("type") in _AUTHORIZER_TYPES and ("methodArn" in event or "routeArn" in event):
+        # Before the HTTP checks: a REQUEST authorizer's event describes the request it guards
+        # (httpMethod, requestContext.http) without being that request.
+        return source_for_key("apigateway-authorizer") or GENERIC
     context = event.get("requestContext")
     if isinstance(context, Mapping):
         if "http" in context and event.get("version") == "2.0":
@@ -84,6 +89,10 @@ def detect_source(event: object) -> EventSource:
         return source_for_key("eventbridge") or GENERIC
     return GENERIC
 
+
+_AUTHORIZER_TYPES = ("TOKEN", "REQUEST")
+"""An API Gateway Lambda authorizer's ``type``; with ``methodArn`` (REST APIs, HTTP API payload 1.0)
+or ``routeArn`` (HTTP API payload 2.0), the event is the authorizer's."""
 
 _BY_EVENT_SOURCE: dict[object, str] = {
     "aws:sqs": "sqs",

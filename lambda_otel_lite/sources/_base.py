@@ -58,6 +58,10 @@ class EventSource:
     """The ``faas.trigger`` value."""
     kind: ClassVar[SpanKind] = SpanKind.SERVER
     """The span kind the decorator uses when none is given."""
+    http: ClassVar[bool] = False
+    """Whether the event is an HTTP request: only then does a response's ``statusCode`` set the HTTP
+    status attribute and, for 5xx, status ERROR (any other trigger's ``statusCode`` means nothing to
+    Lambda, and the console's default template returns one for every function)."""
 
     def trigger_of(self, event: Any) -> str:
         """The ``faas.trigger`` of *event* (a source whose events differ overrides this)."""
@@ -111,9 +115,20 @@ class EventSource:
 class MessagingSource(EventSource):
     """A batch of messages (SQS, SNS, Kinesis): a CONSUMER span per invocation, in a new trace.
 
-    Follows the OpenTelemetry messaging conventions for batch receive: the messages of a batch come
-    from many traces, so none is the parent; each message's context becomes a link (of the batch
-    span, and of the message's own span when the handler makes one).
+    Follows the OpenTelemetry messaging conventions for batch receive (semantic conventions v1.44.0,
+    ``docs/messaging/messaging-spans.md``): the messages of a batch come from many traces, so none is
+    the parent; each message's context becomes a link (of the batch span, and of the message's own
+    span when the handler makes one). In every naming mode:
+
+    - ``messaging.system``, ``messaging.operation.type`` and ``messaging.operation.name`` (``process``;
+      ``docs/faas/aws-lambda.md``: "``messaging.operation.type`` MUST be set to ``process``"), and
+      ``messaging.destination.name`` when every record names the same destination;
+    - ``messaging.batch.message_count`` on a batch, never on a single message (``messaging-spans.md``:
+      "SHOULD NOT" on spans that operate with a single message), which gets ``messaging.message.id``;
+    - the name ``process {destination}`` (``messaging-spans.md``, "Span name":
+      ``{messaging.operation.name} {destination}``; also the name of ``aws-lambda.md``'s own SQS
+      example table), ``process multiple_sources`` for a batch from several destinations (the
+      destination ``aws-lambda.md`` gives such a batch), ``process`` without one.
     """
 
     __slots__ = ()
@@ -121,6 +136,10 @@ class MessagingSource(EventSource):
     kind = SpanKind.CONSUMER
     system: ClassVar[str] = ""
     """``messaging.system``."""
+    single_message: ClassVar[bool] = False
+    """Whether Lambda delivers one message per invocation (SNS): the span then describes that message."""
+    aws_key: ClassVar[str | None] = None
+    """The registry's ``aws.*`` key naming the destination (the queue URL, topic ARN, stream name)."""
 
     def carrier(self, event: Any) -> object:
         return None
@@ -129,32 +148,49 @@ class MessagingSource(EventSource):
         """``messaging.destination.name``: the queue, topic or stream the record came from."""
         return None
 
-    def _messaging(self, destination: str | None, names: AttributeNames, attributes: Attributes) -> str:
-        if self.system:
-            attributes[semconv.MESSAGING_SYSTEM] = self.system
-        for key in names.messaging_operation:
-            attributes[key] = "process"
+    def aws_value(self, record: Mapping[str, Any]) -> str | None:
+        """The value of :attr:`aws_key` for *record*."""
+        return None
+
+    def _messaging(self, destination: str | None, attributes: Attributes) -> str:
+        attributes[semconv.MESSAGING_SYSTEM] = self.system
+        attributes[semconv.MESSAGING_OPERATION_TYPE] = "process"
+        attributes[semconv.MESSAGING_OPERATION_NAME] = "process"
         if destination:
             attributes[semconv.MESSAGING_DESTINATION_NAME] = destination
-        return messaging_name("process", destination, names)
+        return messaging_name("process", destination)
 
     def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
-        records = self.records(event)
+        records = [mapping(record) for record in self.records(event)]
+        if self.single_message and len(records) == 1:
+            return self.describe_record(records[0], names, attributes)
         attributes[semconv.MESSAGING_BATCH_MESSAGE_COUNT] = len(records)
-        destinations = {self.destination(mapping(record)) for record in records}
+        if self.aws_key:
+            value = agreed(self.aws_value(record) for record in records)
+            if value:
+                attributes[self.aws_key] = value
+        destinations = {self.destination(record) for record in records}
         if len(destinations) > 1:  # a batch from several queues: the name says so, no destination is set
-            self._messaging(None, names, attributes)
-            return messaging_name("process", "multiple_sources", names)
-        return self._messaging(destinations.pop() if destinations else None, names, attributes)
+            self._messaging(None, attributes)
+            return messaging_name("process", MULTIPLE_SOURCES)
+        return self._messaging(destinations.pop() if destinations else None, attributes)
 
     def describe_record(self, record: Mapping[str, Any], names: AttributeNames, attributes: Attributes) -> str:
         message_id = self.record_id(record)
         if message_id:
             attributes[semconv.MESSAGING_MESSAGE_ID] = message_id
-        return self._messaging(self.destination(record), names, attributes)
+        if self.aws_key:
+            value = self.aws_value(record)
+            if value:
+                attributes[self.aws_key] = value
+        return self._messaging(self.destination(record), attributes)
 
     def record_contexts(self, event: Any) -> list[SpanContext | None]:
         return [self.record_context(mapping(record)) for record in self.records(event)]
+
+
+MULTIPLE_SOURCES = "multiple_sources"
+"""The destination of a batch from several queues (``docs/faas/aws-lambda.md``, "SQS event")."""
 
 
 def context_of(carrier: Mapping[str, Any], source: str) -> SpanContext | None:
@@ -194,11 +230,12 @@ def arn_resource(arn: object, separator: str = ":") -> str | None:
     return value.rsplit(separator, 1)[-1] or None if value else None
 
 
-def messaging_name(operation: str, destination: str | None, names: AttributeNames) -> str:
-    """``process orders`` (current conventions), ``orders process`` (before 1.27), or ``process``."""
-    if not destination:
-        return operation
-    return f"{operation} {destination}" if names.operation_first else f"{destination} {operation}"
+def messaging_name(operation: str, destination: str | None) -> str:
+    """``{operation} {destination}`` (``process orders``), or ``{operation}`` without a destination.
+
+    ``docs/messaging/messaging-spans.md`` (v1.44.0), "Span name".
+    """
+    return f"{operation} {destination}" if destination else operation
 
 
 def iso_time(epoch_seconds: object) -> str | None:

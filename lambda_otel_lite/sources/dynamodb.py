@@ -38,9 +38,11 @@ class DynamoDbSource(EventSource):
     """DynamoDB stream batches, as the FaaS conventions' datasource trigger.
 
     ``faas.document.collection`` is the table (the conventions' own examples are S3 and Cosmos DB:
-    the collection is where the operation happened). ``faas.document.operation`` is set when every
-    record of the batch has the same one (insert, edit, delete), and ``faas.document.time`` is the
-    first record's ``ApproximateCreationDateTime``.
+    the collection is where the operation happened). ``faas.document.operation`` (insert, edit,
+    delete) and ``faas.document.time`` (``ApproximateCreationDateTime``) are the first record's: the
+    conventions require the operation on a datasource span (``model/faas/spans.yaml``,
+    ``faas.datasource.server``), and a batch of several operations has no one value. Each record's
+    span (``traced_records``) carries its own.
     """
 
     __slots__ = ()
@@ -57,7 +59,7 @@ class DynamoDbSource(EventSource):
         document(
             agreed(table_name(record) for record in records),
             None,
-            agreed(_operation(record) for record in records),
+            _operation(records[0]) if records else None,
             _moment(records[0]) if records else None,
             attributes,
         )

@@ -1,5 +1,6 @@
-"""EventBridge: custom and AWS events (CONSUMER, ``pubsub``), Scheduled Events (SERVER, ``timer``),
-and S3 events delivered through EventBridge (SERVER, ``datasource``)."""
+"""EventBridge: custom and AWS events (CONSUMER, ``pubsub``), Scheduled Events of scheduled rules and of
+EventBridge Scheduler (SERVER, ``timer``), and S3 events delivered through EventBridge (SERVER,
+``datasource``)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,21 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry.trace import SpanKind
 
 from lambda_otel_lite import semconv
-from lambda_otel_lite.sources._base import Attributes, EventSource, document, mapping, messaging_name, text
+from lambda_otel_lite.sources._base import Attributes, EventSource, document, mapping, text
 
 if TYPE_CHECKING:
     from lambda_otel_lite.semconv import AttributeNames
 
 SCHEDULED = "Scheduled Event"
+SCHEDULERS = ("aws.events", "aws.scheduler")
+"""The ``source`` of a Scheduled Event: a scheduled rule (``aws.events``) or EventBridge Scheduler
+(``aws.scheduler``, which AWS recommends over scheduled rules)."""
 S3_OPERATIONS = {"Object Created": "insert", "Object Deleted": "delete"}
+SYSTEM = "aws.eventbridge"
+"""``messaging.system`` of an EventBridge event. The registry (``model/messaging/registry.yaml``,
+semantic conventions v1.44.0) has no value for EventBridge; this one is spelled as its newest AWS
+value, ``aws.sns`` (the older ``aws_sqs`` predates that spelling)."""
+OPERATION = "process"
 
 
 def _trigger(event: Any) -> str:
@@ -23,7 +32,7 @@ def _trigger(event: Any) -> str:
     if not isinstance(event, Mapping):
         return "pubsub"
     source = event.get("source")
-    if source == "aws.events" and event.get("detail-type") == SCHEDULED:
+    if source in SCHEDULERS and event.get("detail-type") == SCHEDULED:
         return "timer"
     return "datasource" if source == "aws.s3" else "pubsub"
 
@@ -31,12 +40,20 @@ def _trigger(event: Any) -> str:
 class EventBridgeSource(EventSource):
     """An EventBridge event. The conventions say nothing of EventBridge; this maps it as follows.
 
-    - A Scheduled Event (``source`` ``aws.events``) is the FaaS ``timer`` trigger: SERVER, with
-      ``faas.time`` (the event's ``time``).
+    - A Scheduled Event, of a scheduled rule (``source`` ``aws.events``) or of EventBridge
+      Scheduler (``source`` ``aws.scheduler``, ``detail`` the string ``"{}"``), is the FaaS
+      ``timer`` trigger: SERVER, with ``faas.time`` (the event's ``time``), named after the function
+      (``docs/faas/faas-spans.md``, v1.44.0: "Timer" trigger).
     - An S3 event (``source`` ``aws.s3``) is the ``datasource`` trigger, with the ``faas.document.*``
       attributes of S3 notifications.
-    - Any other event is ``pubsub``, CONSUMER, named ``process <source>`` (``<source> process``
-      before the 1.27 conventions), with ``source``, ``detail-type`` and ``id`` as
+    - Any other event is ``pubsub``, CONSUMER, named ``process <source>`` in every naming mode
+      (``docs/messaging/messaging-spans.md``, "Span name": ``{messaging.operation.name} {destination}``),
+      with ``messaging.system`` ``aws.eventbridge`` (:data:`SYSTEM`; no registry value exists),
+      ``messaging.operation.type`` and ``messaging.operation.name`` ``process``
+      (``model/messaging/registry.yaml``: ``process``, "One or more messages are processed by a
+      consumer"; ``docs/faas/aws-lambda.md``, "SQS event": "``messaging.operation.type`` MUST be set
+      to ``process``", the rule of the one message trigger the conventions describe), the deprecated
+      ``messaging.operation`` never, and ``source``, ``detail-type`` and ``id`` as
       ``cloudevents.event_source``, ``cloudevents.event_type`` and ``cloudevents.event_id``: an
       EventBridge event is the CloudEvents notion of an event, though not one itself.
     """
@@ -80,6 +97,7 @@ class EventBridgeSource(EventSource):
         ):
             if value:
                 attributes[key] = value
-        for key in names.messaging_operation:
-            attributes[key] = "process"
-        return messaging_name("process", source, names)
+        attributes[semconv.MESSAGING_SYSTEM] = SYSTEM
+        attributes[semconv.MESSAGING_OPERATION_TYPE] = OPERATION
+        attributes[semconv.MESSAGING_OPERATION_NAME] = OPERATION
+        return f"{OPERATION} {source}" if source else OPERATION

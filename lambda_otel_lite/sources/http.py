@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from opentelemetry.trace import SpanKind
 
 from lambda_otel_lite import semconv
+from lambda_otel_lite._mapping import find_key
 from lambda_otel_lite.sources._base import Attributes, EventSource, header, mapping, text
 
 if TYPE_CHECKING:
+    from lambda_otel_lite._config import Config
     from lambda_otel_lite.semconv import AttributeNames
 
 
@@ -25,13 +27,35 @@ class _HttpSource(EventSource):
     __slots__ = ()
     trigger = "http"
     kind = SpanKind.SERVER
+    http = True
 
     def carrier(self, event: Any) -> object:
+        """The request's headers; a header sent several times (REST APIs and ALB with multi-value
+        headers: ``multiValueHeaders``) as one value, its values joined with ``,``.
+
+        Joined only for ``tracestate`` and ``baggage``, which the W3C specifications allow to arrive
+        in several headers to be combined (Trace Context, "tracestate Header"; Baggage, "Header
+        Content"); ``headers`` holds only the last of them.
+        """
         headers = event.get("headers")
-        if headers:
-            return headers
         multi = event.get("multiValueHeaders")
-        return multi if multi else headers
+        if not isinstance(multi, Mapping) or not multi:
+            return headers
+        if not headers:
+            headers = multi
+        repeated = [key for key, values in multi.items() if isinstance(values, list) and len(values) > 1]
+        if not repeated or not isinstance(headers, Mapping):
+            return headers
+        joined: dict[Any, Any] | None = None
+        for key in repeated:
+            if isinstance(key, str) and key.lower() in _JOINED_HEADERS:
+                if joined is None:
+                    joined = dict(headers)  # keys of any type: a raw event is untrusted JSON
+                present = find_key(joined, key)
+                if present is not None:
+                    del joined[present]
+                joined[key] = ",".join(value for value in multi[key] if isinstance(value, str))
+        return headers if joined is None else joined
 
     def request(
         self, event: Mapping[str, Any]
@@ -41,15 +65,27 @@ class _HttpSource(EventSource):
 
     def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
         method, route, path, query, client, user_agent, protocol = self.request(event)
+        config = _config_now()
         if query:
-            query = redact_query(query, _redacted_keys())
-        headers = self.carrier(event)
+            query = redact_query(query, config.redact_query_keys)
+        headers = _headers(event)
         scheme = header(headers, "x-forwarded-proto") or self.default_scheme
-        host = header(headers, "host") or text(mapping(event.get("requestContext")).get("domainName"))
+        host, port = split_host(header(headers, "host"))
+        if not host:
+            host = text(mapping(event.get("requestContext")).get("domainName"))
+        if port is None:
+            port = _port(header(headers, "x-forwarded-port")) or _DEFAULT_PORTS.get(scheme)
         user_agent = user_agent or header(headers, "user-agent")
         target = path + "?" + query if path and query else path
+        request_method = method
+        if method and names.request_method and method not in config.known_methods:
+            # docs/http/http-spans.md (v1.44.0): an unknown method is "_OTHER", the original in
+            # http.request.method_original, and "{method}" in the span name "MUST be HTTP".
+            request_method = OTHER_METHOD
+            attributes[semconv.HTTP_REQUEST_METHOD_ORIGINAL] = method
         for key_names, value in (
             (names.method, method),
+            (names.request_method, request_method),
             (names.target, target),
             (names.path, path),
             (names.query, query),
@@ -62,13 +98,55 @@ class _HttpSource(EventSource):
             if value:
                 for name in key_names:
                     attributes[name] = value
+        if port is not None:
+            for name in names.port:
+                attributes[name] = port
         if route:
             attributes[semconv.HTTP_ROUTE] = route
-        if method and route:
-            return f"{method} {route}"
-        return method
+        name_method = "HTTP" if request_method == OTHER_METHOD else method
+        if name_method and route:
+            return f"{name_method} {route}"
+        return name_method
 
     default_scheme: ClassVar[str] = "https"
+
+
+OTHER_METHOD = "_OTHER"
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+"""The port a request without an explicit one (``Host``, ``X-Forwarded-Port``) was sent to, by scheme."""
+_JOINED_HEADERS = frozenset(("tracestate", "baggage"))
+
+
+def _headers(event: Mapping[str, Any]) -> object:
+    """``headers``, else ``multiValueHeaders`` (an ALB target group with multi-value headers sends only those)."""
+    headers = event.get("headers")
+    return headers if headers else event.get("multiValueHeaders")
+
+
+def split_host(value: str | None) -> tuple[str | None, int | None]:
+    """``example.com:8443`` → (``example.com``, 8443); ``[::1]:80`` → (``::1``, 80); no port → (host, None).
+
+    ``docs/http/http-spans.md`` (v1.44.0), "Setting server.address and server.port": both are parsed
+    from the ``Host`` header.
+    """
+    if not value:
+        return None, None
+    if value.startswith("["):  # an IPv6 literal
+        address, _, rest = value[1:].partition("]")
+        return address or None, _port(rest[1:]) if rest.startswith(":") else None
+    address, sep, port = value.rpartition(":")
+    if sep and address and ":" not in address:
+        parsed = _port(port)
+        if parsed is not None:
+            return address, parsed
+    return value, None
+
+
+def _port(value: str | None) -> int | None:
+    if not value or not value.isdigit() or len(value) > 5:
+        return None
+    port = int(value)
+    return port if 0 < port < 65536 else None
 
 
 class HttpApiV2Source(_HttpSource):
@@ -132,7 +210,7 @@ class AlbSource(_HttpSource):
     def request(
         self, event: Mapping[str, Any]
     ) -> tuple[str | None, str | None, str | None, str | None, str | None, str | None, str | None]:
-        forwarded_for = header(self.carrier(event), "x-forwarded-for")
+        forwarded_for = header(_headers(event), "x-forwarded-for")
         client = forwarded_for.split(",")[0].strip() or None if forwarded_for else None
         # ALB passes query parameters as the client sent them (still percent-encoded).
         return (
@@ -169,10 +247,10 @@ def redact_query(query: str, keys: frozenset[str]) -> str:
     return "&".join(parts)
 
 
-def _redacted_keys() -> frozenset[str]:
+def _config_now() -> Config:
     from lambda_otel_lite.telemetry import STATE
 
-    return STATE.config.redact_query_keys
+    return STATE.config
 
 
 def _query_string(event: Mapping[str, Any], encode: bool) -> str | None:

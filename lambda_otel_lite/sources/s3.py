@@ -9,6 +9,8 @@ from opentelemetry.trace import SpanKind
 from lambda_otel_lite.sources._base import Attributes, EventSource, agreed, document, mapping, text
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from lambda_otel_lite.semconv import AttributeNames
 
 
@@ -34,8 +36,9 @@ def object_key(key: str | None) -> str | None:
 
 class S3Source(EventSource):
     """S3 notifications, as the FaaS conventions' datasource trigger: the bucket is the collection,
-    the object key the name, ``eventName`` gives the operation and ``eventTime`` the time. Set from
-    the first record, and for the whole batch only where every record agrees."""
+    the object key the name, ``eventName`` gives the operation and ``eventTime`` the time. The
+    bucket and the key are set only where every record agrees; the operation (required by
+    ``model/faas/spans.yaml``, ``faas.datasource.server``) and the time are the first record's."""
 
     __slots__ = ()
     key = "s3"
@@ -53,8 +56,22 @@ class S3Source(EventSource):
         document(
             agreed(text(mapping(mapping(record.get("s3")).get("bucket")).get("name")) for record in records),
             agreed(object_key(text(mapping(mapping(record.get("s3")).get("object")).get("key"))) for record in records),
-            agreed(s3_operation(text(record.get("eventName"))) for record in records),
+            s3_operation(text(records[0].get("eventName"))),
             text(records[0].get("eventTime")),
             attributes,
         )
         return None  # the conventions name a function's span after the function
+
+    def describe_record(self, record: Mapping[str, Any], names: AttributeNames, attributes: Attributes) -> str:
+        """The record's ``faas.document.*``; named ``{operation} {bucket}``, as DynamoDB records are."""
+        s3 = mapping(record.get("s3"))
+        bucket = text(mapping(s3.get("bucket")).get("name"))
+        operation = s3_operation(text(record.get("eventName")))
+        document(
+            bucket,
+            object_key(text(mapping(s3.get("object")).get("key"))),
+            operation,
+            text(record.get("eventTime")),
+            attributes,
+        )
+        return " ".join(part for part in (operation, bucket) if part) or "process"

@@ -1,9 +1,11 @@
-"""SNS: one CONSUMER span per delivery, linked to the context each notification carries."""
+"""SNS: one CONSUMER span per delivery, which describes its one message (``messaging.message.id``, no
+batch count), linked to the context the notification carries."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lambda_otel_lite import semconv
 from lambda_otel_lite.sources._base import MessagingSource, arn_resource, context_of, mapping, text
 
 if TYPE_CHECKING:
@@ -19,9 +21,14 @@ class SnsSource(MessagingSource):
     __slots__ = ()
     key = "sns"
     system = "aws.sns"
+    single_message = True  # SNS invokes a function with one message per event (Lambda Developer Guide, with-sns.html)
+    aws_key = semconv.AWS_SNS_TOPIC_ARN
 
     def destination(self, record: Mapping[str, Any]) -> str | None:
         return arn_resource(mapping(record.get("Sns")).get("TopicArn"))
+
+    def aws_value(self, record: Mapping[str, Any]) -> str | None:
+        return text(mapping(record.get("Sns")).get("TopicArn"))
 
     def record_id(self, record: Mapping[str, Any]) -> str | None:
         return text(mapping(record.get("Sns")).get("MessageId"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from lambda_otel_lite.propagation import xray_span_context
+from lambda_otel_lite import semconv
+from lambda_otel_lite.propagation import sampled_xray_context
 from lambda_otel_lite.sources._base import MessagingSource, arn_resource, context_of, mapping, text
 
 if TYPE_CHECKING:
@@ -14,15 +15,20 @@ if TYPE_CHECKING:
 
 class SqsSource(MessagingSource):
     """SQS batches. A message's context is its ``traceparent`` message attribute (any configured
-    propagator), else that of the SNS notification its body holds, else its X-Ray ``AWSTraceHeader``."""
+    propagator), else that of the SNS notification its body holds, else its X-Ray ``AWSTraceHeader`` when
+    sampled (:func:`~lambda_otel_lite.propagation.sampled_xray_context`)."""
 
     __slots__ = ()
     key = "sqs"
     system = "aws_sqs"
     batch_failures = True
+    aws_key = semconv.AWS_SQS_QUEUE_URL
 
     def destination(self, record: Mapping[str, Any]) -> str | None:
         return arn_resource(record.get("eventSourceARN"))
+
+    def aws_value(self, record: Mapping[str, Any]) -> str | None:
+        return queue_url(record.get("eventSourceARN"))
 
     def record_id(self, record: Mapping[str, Any]) -> str | None:
         return text(record.get("messageId"))
@@ -34,8 +40,31 @@ class SqsSource(MessagingSource):
             if notification is not None:
                 span_context = context_of(mapping(notification.get("MessageAttributes")), "an SNS notification")
         if span_context is None:
-            span_context = xray_span_context(mapping(record.get("attributes")).get("AWSTraceHeader"), "AWSTraceHeader")
+            span_context = sampled_xray_context(
+                mapping(record.get("attributes")).get("AWSTraceHeader"), "an SQS message's AWSTraceHeader"
+            )
         return span_context
+
+
+_SQS_DOMAINS = {"aws": "amazonaws.com", "aws-us-gov": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
+"""The domain of SQS's endpoints in each partition whose queue URLs are documented."""
+
+
+def queue_url(arn: object) -> str | None:
+    """The queue URL of a queue ARN (``aws.sqs.queue.url``), or None.
+
+    ``arn:aws:sqs:us-east-2:123456789012:my-queue`` → ``https://sqs.us-east-2.amazonaws.com/123456789012/my-queue``,
+    the form of the SQS Developer Guide ("Amazon SQS queue and message identifiers": the queue URL is
+    built from the Region, the account and the queue name). Partitions without a documented
+    endpoint domain give None rather than a guess.
+    """
+    if not isinstance(arn, str):
+        return None
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs" or not all(parts[3:]):
+        return None
+    domain = _SQS_DOMAINS.get(parts[1])
+    return f"https://sqs.{parts[3]}.{domain}/{parts[4]}/{parts[5]}" if domain else None
 
 
 def sns_notification(body: object) -> Mapping[str, Any] | None:

@@ -76,9 +76,10 @@ def sample_event_names() -> list[str]:
 
     Example:
         >>> sample_event_names()  # doctest: +NORMALIZE_WHITESPACE
-        ['alb', 'alb-multi-value', 'apigateway-http-v2', 'apigateway-rest-v1', 'dynamodb', 'eventbridge',
-         'eventbridge-s3', 'eventbridge-scheduled', 'function-url', 'kinesis', 's3', 'sns', 'sqs', 'sqs-s3',
-         'sqs-sns']
+        ['alb', 'alb-multi-value', 'apigateway-authorizer-request-v1', 'apigateway-authorizer-request-v2',
+         'apigateway-authorizer-token', 'apigateway-http-v2', 'apigateway-rest-v1', 'dynamodb', 'eventbridge',
+         'eventbridge-s3', 'eventbridge-scheduled', 'eventbridge-scheduler', 'function-url', 'kinesis', 's3',
+         'sns', 'sqs', 'sqs-s3', 'sqs-sns']
     """
     folder = resources.files(__package__).joinpath("events")
     return sorted(entry.name.removesuffix(".json") for entry in folder.iterdir() if entry.name.endswith(".json"))
@@ -115,7 +116,7 @@ class SpanCapture:
         >>> with capture_spans() as capture:
         ...     response = handler(sample_event("sqs"), LambdaContext())
         >>> capture.names()
-        ['my-queue process']
+        ['process my-queue']
     """
 
     def __init__(self) -> None:

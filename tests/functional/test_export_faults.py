@@ -55,7 +55,7 @@ def test_a_failing_stdout_is_logged_once_and_exporting_resumes_when_it_clears(
     assert [result["n"] for result in results] == [0, 1, 2, 3, 4]  # the handler never noticed
     spans, errors = decode_lines(stdout.getvalue().splitlines())
     assert errors == []
-    assert sorted(span.name for span in spans) == ["child", "child", "handler", "handler"]  # 2 invocations
+    assert sorted(span.name for span in spans) == ["child", "child", "test-function", "test-function"]  # 2 invocations
     warnings = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
     failure = [message for message in warnings if "failed" in message]
     assert len(failure) == 1, warnings  # one report for the whole fault, not one per span or per invocation
@@ -92,7 +92,7 @@ def test_an_exporter_that_raises_then_fails_then_recovers_costs_only_those_spans
 
     with caplog.at_level(logging.WARNING):
         assert [handler({"n": n}, LambdaContext()) for n in range(4)] == [0, 1, 2, 3]
-    assert exporter.exported == ["handler", "handler"]  # invocations 3 and 4
+    assert exporter.exported == ["test-function", "test-function"]  # invocations 3 and 4
     assert processor.failed_spans == 2
     warnings = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
     assert len([message for message in warnings if "export failed" in message]) == 1, warnings

@@ -50,6 +50,7 @@ MODELS: dict[str, tuple[type, str]] = {
     "sns": (SNSEvent, "sns"),
     "eventbridge": (EventBridgeEvent, "eventbridge"),
     "eventbridge-scheduled": (EventBridgeEvent, "eventbridge-scheduled"),
+    "eventbridge-scheduler": (EventBridgeEvent, "eventbridge-scheduler"),
     "eventbridge-s3": (EventBridgeEvent[S3EventBridgeDetail], "eventbridge-s3"),
     "kinesis": (KinesisStreamEvent, "kinesis"),
     "dynamodb": (DynamoDBStreamEvent, "dynamodb"),

@@ -37,7 +37,7 @@ def test_without_proc_the_init_span_starts_at_the_import_and_says_so(
     init = spans["lambda.init"]
     assert init.attributes == {"lambda_otel_lite.init.start": "import"}
     assert init.start_time_unix_nano == _config.IMPORTED_NS
-    assert init.end_time_unix_nano == spans["handler"].start_time_unix_nano
+    assert init.end_time_unix_nano == spans["test-function"].start_time_unix_nano
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), (" on ", True), ("no", False), ("", False)])

@@ -36,6 +36,7 @@ FAAS = {
     "faas.invocation_id": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
     "cloud.account.id": "123456789012",
     "cloud.resource_id": "arn:aws:lambda:us-east-2:123456789012:function:orders",
+    "aws.lambda.invoked_arn": "arn:aws:lambda:us-east-2:123456789012:function:orders",
 }
 
 HTTP_V2: dict[str, Any] = {
@@ -140,11 +141,13 @@ SQS: dict[str, Any] = {
 def http_attributes(
     mode: str, method: str, path: str, query: str, scheme: str, host: str, ua: bool = True
 ) -> dict[str, Any]:
+    port = {"https": 443, "http": 80}[scheme]  # no Host port nor X-Forwarded-Port: the scheme's
     legacy = {
         "http.method": method,
         "http.target": f"{path}?{query}" if query else path,
         "http.scheme": scheme,
         "net.host.name": host,
+        "net.host.port": port,
         "http.client_ip": "203.0.113.7",
         **({"http.user_agent": "curl/8.5.0"} if ua else {}),
         "http.status_code": 200,
@@ -155,6 +158,7 @@ def http_attributes(
         **({"url.query": query} if query else {}),
         "url.scheme": scheme,
         "server.address": host,
+        "server.port": port,
         "client.address": "203.0.113.7",
         **({"user_agent.original": "curl/8.5.0"} if ua else {}),
         "http.response.status_code": 200,
@@ -279,28 +283,22 @@ def test_sqs_batch_is_one_consumer_span_in_a_new_trace_linked_to_each_traced_mes
         return {"batchItemFailures": []}
 
     span = run(handler, SQS, stdout_telemetry)
-    operation = {
-        "legacy": {"messaging.operation": "process"},
-        "http": {"messaging.operation.type": "process", "messaging.operation.name": "process"},
-        "http/dup": {
-            "messaging.operation": "process",
-            "messaging.operation.type": "process",
-            "messaging.operation.name": "process",
-        },
-    }[semconv]
     assert span.pop("trace_id") not in (LINK_A[0], LINK_B[0])
     assert span == {
-        # the messaging span name of the mode's conventions: "{operation} {destination}" since 1.27
-        "name": "orders-queue process" if semconv == "legacy" else "process orders-queue",
+        # messaging-spans.md (v1.44.0): "{operation} {destination}", and the current messaging
+        # attributes, in every naming mode
+        "name": "process orders-queue",
         "kind": "CONSUMER",
         "status": "UNSET",
         "status_message": "",
         "parent": None,
         "attributes": {
             "messaging.system": "aws_sqs",
-            **operation,
+            "messaging.operation.type": "process",
+            "messaging.operation.name": "process",
             "messaging.batch.message_count": 3,
             "messaging.destination.name": "orders-queue",
+            "aws.sqs.queue.url": "https://sqs.us-east-2.amazonaws.com/123456789012/orders-queue",
             "faas.trigger": "pubsub",
             **FAAS,
             **cold(semconv),
@@ -334,7 +332,7 @@ def test_untyped_handlers_get_the_same_span_by_shape_detection(stdout_telemetry:
 
 
 @pytest.mark.usefixtures("semconv")
-def test_5xx_sets_error_with_a_description_and_4xx_leaves_server_spans_unset(stdout_telemetry: StdoutTelemetry) -> None:
+def test_5xx_sets_error_and_4xx_leaves_server_spans_unset(stdout_telemetry: StdoutTelemetry) -> None:
     codes = iter([503, 404])
 
     @instrumented
@@ -357,11 +355,13 @@ def test_a_model_response_with_status_code_is_recorded(stdout_telemetry: StdoutT
         return Reply(status_code=502)
 
     span = run(handler, HTTP_V2, stdout_telemetry)
-    assert (span["status"], span["status_message"], span["attributes"]["http.status_code"]) == (
-        "ERROR",
-        "HTTP status code 502",
-        502,
-    )
+    # docs/http/http-spans.md (v1.44.0): no description where the status code tells the reason
+    assert (
+        span["status"],
+        span["status_message"],
+        span["attributes"]["http.status_code"],
+        span["attributes"]["error.type"],
+    ) == ("ERROR", "", 502, "502")
 
 
 def test_an_exception_is_recorded_reraised_unchanged_and_exported(stdout_telemetry: StdoutTelemetry) -> None:
@@ -375,9 +375,10 @@ def test_an_exception_is_recorded_reraised_unchanged_and_exported(stdout_telemet
         handler(copy.deepcopy(HTTP_V2), CONTEXT)  # type: ignore[arg-type]
     assert raised.value is error
     (span,) = stdout_telemetry.spans()
-    assert (span.status, span.status_message, [e.name for e in span.events]) == (
+    assert (span.status, span.status_message, span.attributes["error.type"], [e.name for e in span.events]) == (
         "ERROR",
-        "RuntimeError: database down",
+        "database down",  # docs/general/recording-errors.md: the message; the type is error.type
+        "RuntimeError",
         ["exception"],
     )
 
@@ -412,9 +413,10 @@ def test_an_invalid_event_raises_event_validation_error_naming_field_and_value_a
         "GET /orders/{id}",
         PARENT,
         "ERROR",
-        f"EventValidationError: {message}",
+        message,
     )
     assert span.events[0].attributes["exception.type"] == "lambda_otel_lite.exceptions.EventValidationError"
+    assert span.attributes["error.type"] == "lambda_otel_lite.exceptions.EventValidationError"
 
 
 def test_decorator_arguments_override_the_derived_name_kind_and_add_attributes(
@@ -433,13 +435,28 @@ def test_decorator_arguments_override_the_derived_name_kind_and_add_attributes(
     )
 
 
-def test_a_generic_event_is_named_after_the_function(stdout_telemetry: StdoutTelemetry) -> None:
+def test_a_generic_event_is_named_after_the_lambda_function_not_the_callable(
+    stdout_telemetry: StdoutTelemetry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/faas/aws-lambda.md (v1.44.0): the span name "MUST be set to the function name from the
+    Lambda Context"; without a context, ``AWS_LAMBDA_FUNCTION_NAME``; outside Lambda, the callable's."""
+
     @instrumented
     def nightly_report(event: dict[str, Any], context: Any) -> None:
         return None
 
-    span = run(nightly_report, {"detail-type": "Scheduled Event"}, stdout_telemetry)
-    assert (span["name"], span["kind"], span["attributes"]["faas.trigger"]) == ("nightly_report", "SERVER", "other")
+    event = {"detail-type": "Scheduled Event"}
+    named = LambdaContext(function_name="reports-prod")
+    assert [nightly_report(dict(event), named), nightly_report(dict(event), None)] == [None, None]
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "reports-env")
+    init_telemetry()
+    nightly_report(dict(event), None)
+    spans = stdout_telemetry.spans()
+    assert [(span.name, span.kind, span.attributes["faas.trigger"]) for span in spans] == [
+        ("reports-prod", "SERVER", "other"),
+        ("nightly_report", "SERVER", "other"),
+        ("reports-env", "SERVER", "other"),
+    ]
 
 
 def test_without_init_telemetry_the_decorator_initialises_at_decoration(stdout_telemetry: StdoutTelemetry) -> None:

@@ -45,6 +45,7 @@ FAAS = {
     "cloud.account.id": "123456789012",
     # The alias "live" is replaced by the version it resolves to, per the FaaS conventions.
     "cloud.resource_id": "arn:aws:lambda:eu-west-1:123456789012:function:orders-api:7",
+    "aws.lambda.invoked_arn": "arn:aws:lambda:eu-west-1:123456789012:function:orders-api:live",
 }
 
 
@@ -96,6 +97,8 @@ def test_basic_usage_prints_one_line_per_invocation_with_the_whole_trace(stdout_
         "faas.instance": "2026/11/25/[7]0123456789abcdef0123456789abcdef",
         "faas.max_memory": 512 * MIB,
         "service.name": "orders-api",
+        "aws.log.group.names": ["/aws/lambda/orders-api"],
+        "aws.log.stream.names": ["2026/11/25/[7]0123456789abcdef0123456789abcdef"],
         "telemetry.sdk.language": "python",
         "telemetry.sdk.name": "opentelemetry",
         "telemetry.sdk.version": first[1].resource["telemetry.sdk.version"],
@@ -131,6 +134,7 @@ def test_api_gateway_example_sets_http_attributes_and_error_status(
         "http.target": "/orders/42?verbose=true",
         "http.scheme": "https",
         "net.host.name": "abc123.execute-api.eu-west-1.amazonaws.com",
+        "net.host.port": 443,  # API Gateway is HTTPS-only; no port in Host nor X-Forwarded-Port
         "http.client_ip": "203.0.113.9",
         "http.user_agent": "curl/8.5.0",
     }

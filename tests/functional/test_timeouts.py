@@ -45,9 +45,12 @@ def test_a_handler_returning_inside_the_margin_exports_nothing_twice(
 
     assert handler(copy.deepcopy(EVENT), LambdaContext(timeout_millis=600)) == {"statusCode": 200}
     spans = stdout_telemetry.spans()
-    assert Counter(span.name for span in spans) == {"handler": 1, "work": 1, "after": 1}
+    assert Counter(span.name for span in spans) == {"test-function": 1, "work": 1, "after": 1}
     by_name = {span.name: span for span in spans}
-    assert by_name["handler"].status_message == "Timeout: the invocation was still running 200 ms before its deadline"
+    assert (
+        by_name["test-function"].status_message
+        == "Timeout: the invocation was still running 200 ms before its deadline"
+    )
     assert by_name["work"].status == "ERROR"
     assert by_name["after"].status == "UNSET"  # ended after the timeout, exported when the handler returned
     assert WATCHDOG.running() == []

@@ -55,3 +55,13 @@ def test_every_public_callable_documents_an_example(name: str, value: object) ->
     import inspect
 
     assert "Example:" in (inspect.getdoc(value) or ""), name
+
+
+def test_the_trigger_table_of_the_attribute_reference_is_what_the_code_emits() -> None:
+    """docs/attributes.md's trigger table, rendered from real handlers over every sample event in both
+    namings (``python -m tests.attributes_table`` rewrites it)."""
+    from pathlib import Path
+
+    from tests.attributes_table import PAGE, page_table, render
+
+    assert page_table(Path(PAGE).read_text()) == render(), "run: python -m tests.attributes_table"

@@ -38,9 +38,12 @@ from lambda_otel_lite.events import (
 )
 
 EVENTS = Path(lambda_otel_lite.testing.__file__).resolve().parent / "events"
-SAMPLES: dict[str, type[BaseModel]] = {
+SAMPLE_MODELS: dict[str, type[BaseModel] | None] = {
     "apigateway-rest-v1.json": APIGatewayProxyEvent,
     "apigateway-http-v2.json": APIGatewayProxyEventV2,
+    "apigateway-authorizer-token.json": None,  # no model: a raw event (see RAW_SAMPLES)
+    "apigateway-authorizer-request-v1.json": None,
+    "apigateway-authorizer-request-v2.json": None,
     "function-url.json": LambdaFunctionUrlEvent,
     "alb.json": ALBEvent,
     "alb-multi-value.json": ALBEvent,
@@ -50,11 +53,16 @@ SAMPLES: dict[str, type[BaseModel]] = {
     "sns.json": SNSEvent,
     "eventbridge.json": EventBridgeEvent,
     "eventbridge-scheduled.json": EventBridgeEvent,
+    "eventbridge-scheduler.json": EventBridgeEvent,
     "eventbridge-s3.json": EventBridgeEvent[S3EventBridgeDetail],
     "kinesis.json": KinesisStreamEvent,
     "dynamodb.json": DynamoDBStreamEvent,
     "s3.json": S3Event,
 }
+"""Every sample event file and its model; None for a file without one (tested as a raw event)."""
+SAMPLES: dict[str, type[BaseModel]] = {name: model for name, model in SAMPLE_MODELS.items() if model is not None}
+"""The samples that parse into a model: every one of them must, and round-trip with nothing lost."""
+RAW_SAMPLES = sorted(name for name, model in SAMPLE_MODELS.items() if model is None)
 
 
 def load(name: str) -> dict[str, Any]:
@@ -63,7 +71,29 @@ def load(name: str) -> dict[str, Any]:
 
 
 def test_every_sample_event_file_is_covered() -> None:
-    assert sorted(path.name for path in EVENTS.glob("*.json")) == sorted(SAMPLES)
+    assert sorted(path.name for path in EVENTS.glob("*.json")) == sorted(SAMPLE_MODELS)
+
+
+def test_every_sample_event_file_has_a_row_in_sources_md_naming_its_model() -> None:
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
+        for line in (EVENTS / "SOURCES.md").read_text().splitlines()
+        if line.startswith("| `")
+    }
+    assert sorted(rows) == sorted(SAMPLE_MODELS)
+    assert sorted(name for name, model in rows.items() if model == "none") == RAW_SAMPLES
+
+
+@pytest.mark.parametrize("name", RAW_SAMPLES)
+def test_an_authorizer_sample_is_a_raw_json_object_recognised_as_an_authorizer(name: str) -> None:
+    """No model: the handler gets the dict; the source knows it by ``type`` and ``methodArn``/``routeArn``."""
+    from lambda_otel_lite.sources import detect_source
+
+    raw = load(name)
+    assert raw["type"] in ("TOKEN", "REQUEST")
+    assert ("methodArn" in raw) != ("routeArn" in raw)
+    source = detect_source(raw)
+    assert (source.key, source.trigger_of(raw), source.http) == ("apigateway-authorizer", "other", False)
 
 
 @pytest.mark.parametrize("name", SAMPLES)
@@ -124,6 +154,8 @@ INVALID = [
     ),
     ("eventbridge.json", ["detail-type"], None, "detail-type", "Input should be a valid string"),
     ("eventbridge-scheduled.json", ["resources"], "rule", "resources", "Input should be a valid list"),
+    ("eventbridge-scheduler.json", ["detail"], "{not json", "detail", "Value error, a string detail must be JSON"),
+    ("eventbridge-scheduler.json", ["detail"], "", "detail", "Value error, a string detail must be JSON"),
     (
         "eventbridge-s3.json",
         ["detail", "object", "size"],
@@ -430,6 +462,70 @@ def test_a_bare_eventbridge_event_takes_any_detail_as_received() -> None:
     assert (scheduled.source, scheduled.detail_type, scheduled.detail) == ("aws.events", "Scheduled Event", {})
     assert scheduled.resources == ["arn:aws:events:us-east-1:123456789012:rule/SampleRule"]
     assert EventBridgeEvent.source_key == EventBridgeEvent[_Order].source_key == "eventbridge"
+
+
+def test_an_eventbridge_scheduler_event_decodes_its_json_string_detail() -> None:
+    raw = load("eventbridge-scheduler.json")
+    assert raw["detail"] == "{}"  # as EventBridge Scheduler sends it: a string
+    bare: EventBridgeEvent[Any] = EventBridgeEvent.model_validate(raw)
+    typed = EventBridgeEvent[dict[str, Any]].model_validate(raw)
+    assert (bare.source, bare.detail_type, bare.detail, typed.detail) == ("aws.scheduler", "Scheduled Event", {}, {})
+    assert bare.resources == ["arn:aws:scheduler:us-east-1:123456789012:schedule/default/your-schedule"]
+    assert typed.model_dump(by_alias=True, exclude_unset=True) == raw
+    assert json.loads(typed.model_dump_json(by_alias=True, exclude_unset=True)) == raw
+
+
+def test_a_json_string_detail_is_validated_as_the_detail_model() -> None:
+    from lambda_otel_lite.handler import _validate
+
+    raw = load("eventbridge.json") | {"detail": '{"key1": "a",  "key2": "b"}'}
+    event = EventBridgeEvent[_Order].model_validate(raw)
+    assert (event.detail.key1, event.detail.key2) == ("a", "b")
+    assert event.model_dump(by_alias=True, exclude_unset=True) == raw  # the string as received, spacing and all
+
+    _, error = _validate(EventBridgeEvent[_Order], raw | {"detail": '{"key1": "a", "key2": 7}'})
+    assert error is not None
+    assert [(path, got) for path, got, _ in error.errors] == [("detail.key2", 7)]
+    _, error = _validate(EventBridgeEvent[_Order], raw | {"detail": "[]"})
+    assert error is not None
+    assert [path for path, _, _ in error.errors] == ["detail"]
+
+
+def test_a_changed_json_string_detail_is_serialised_as_a_new_json_string() -> None:
+    raw = load("eventbridge.json") | {"detail": '{"key1": "a", "key2": "b"}'}
+    event = EventBridgeEvent[_Order].model_validate(raw)
+    event.detail.key2 = "changed"
+    dumped = event.model_dump(by_alias=True, exclude_unset=True)
+    assert isinstance(dumped["detail"], str)
+    assert json.loads(dumped["detail"]) == {"key1": "a", "key2": "changed"}
+    assert EventBridgeEvent[_Order].model_validate(dumped).detail.key2 == "changed"
+
+
+def test_an_object_detail_is_still_serialised_as_an_object() -> None:
+    raw = load("eventbridge.json")
+    dumped = EventBridgeEvent[_Order].model_validate(raw).model_dump(by_alias=True, exclude_unset=True)
+    assert dumped["detail"] == {"key1": "value1", "key2": "value2"}
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        pytest.param("nope", id="plain text"),
+        pytest.param('{"key1": ', id="broken JSON"),
+        pytest.param("[" * 100_000 + "]" * 100_000, id="JSON nested too deep to parse"),
+        pytest.param("\udcff{", id="a lone surrogate"),
+    ],
+)
+def test_a_string_detail_that_is_not_json_is_an_error_naming_detail(detail: str) -> None:
+    from lambda_otel_lite.handler import _validate
+
+    raw = load("eventbridge-scheduler.json") | {"detail": detail}
+    for model in (EventBridgeEvent, EventBridgeEvent[dict[str, Any]], EventBridgeEvent[_Order]):
+        parsed, error = _validate(model, raw)
+        assert parsed is raw
+        assert error is not None
+        assert [(path, got) for path, got, _ in error.errors] == [("detail", detail)]
+        assert error.errors[0][2].startswith("Value error, a string detail must be JSON")
 
 
 def test_a_replayed_eventbridge_event_names_its_replay() -> None:

@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from lambda_otel_lite import init_telemetry, traced_handler
-from lambda_otel_lite.testing import LambdaContext
+from lambda_otel_lite.testing import LambdaContext, sample_event
 
 
 @pytest.fixture
@@ -44,6 +44,7 @@ def test_context_gives_invocation_id_account_and_resource_with_the_alias_resolve
         "faas.invocation_id": "r-1",
         "cloud.account.id": "210987654321",
         "cloud.resource_id": "arn:aws:lambda:us-east-1:210987654321:function:orders:12",
+        "aws.lambda.invoked_arn": "arn:aws:lambda:us-east-1:210987654321:function:orders:live",
         "faas.cold_start": True,
     }
 
@@ -119,8 +120,10 @@ def test_kind_links_and_start_time_are_passed_to_the_span(exporter: InMemorySpan
 
 
 def test_the_yielded_span_records_responses_and_acts_as_the_span(exporter: InMemorySpanExporter) -> None:
+    """A 5xx of an HTTP request: ERROR with no description (the status code tells the reason) and
+    ``error.type`` the status code (docs/http/http-spans.md, "Status", v1.44.0)."""
     tracer, provider = init_telemetry("t", span_processors=[SimpleSpanProcessor(exporter)])
-    with traced_handler(tracer, provider, "h") as span:
+    with traced_handler(tracer, provider, "h", event=sample_event("apigateway-http-v2")) as span:
         span.set_attribute("order.id", 42)
         span.add_event("validated")
         span.set_response({"statusCode": "503"})
@@ -129,8 +132,22 @@ def test_the_yielded_span_records_responses_and_acts_as_the_span(exporter: InMem
     (finished,) = exporter.get_finished_spans()
     assert finished.attributes is not None
     assert (finished.attributes["order.id"], finished.attributes["http.status_code"]) == (42, 503)
+    assert finished.attributes["error.type"] == "503"
     assert [event.name for event in finished.events] == ["validated"]
-    assert (finished.status.status_code, finished.status.description) == (StatusCode.ERROR, "HTTP status code 503")
+    assert (finished.status.status_code, finished.status.description) == (StatusCode.ERROR, None)
+
+
+@pytest.mark.parametrize("event", [None, {"detail": 1}, "sqs", "sns", "s3", "kinesis", "dynamodb", "eventbridge"])
+def test_a_status_code_returned_for_any_other_trigger_is_ignored(event: Any, exporter: InMemorySpanExporter) -> None:
+    """Only HTTP requests have an HTTP status: the Lambda console's default template returns
+    ``{"statusCode": 200}`` from every function, and a 500 from an SQS handler means nothing to Lambda."""
+    tracer, provider = init_telemetry("t", span_processors=[SimpleSpanProcessor(exporter)])
+    with traced_handler(tracer, provider, "h", event=sample_event(event) if isinstance(event, str) else event) as span:
+        span.set_response({"statusCode": 500})
+    (finished,) = exporter.get_finished_spans()
+    attributes = dict(finished.attributes or {})
+    assert finished.status.status_code is StatusCode.UNSET
+    assert {"http.status_code", "http.response.status_code", "error.type"} & set(attributes) == set()
 
 
 @pytest.mark.parametrize(
@@ -145,9 +162,11 @@ def test_4xx_is_an_error_only_on_client_spans(
     code: int, kind: SpanKind, status: StatusCode, exporter: InMemorySpanExporter
 ) -> None:
     tracer, provider = init_telemetry("t", span_processors=[SimpleSpanProcessor(exporter)])
-    with traced_handler(tracer, provider, "h", kind=kind) as span:
+    with traced_handler(tracer, provider, "h", kind=kind, event=sample_event("apigateway-rest-v1")) as span:
         span.set_response({"statusCode": code})
-    assert exporter.get_finished_spans()[0].status.status_code is status
+    (finished,) = exporter.get_finished_spans()
+    assert finished.status.status_code is status
+    assert (finished.attributes or {}).get("error.type") == (str(code) if status is StatusCode.ERROR else None)
 
 
 def test_an_exception_is_recorded_with_status_error_and_reraised_unchanged(exporter: InMemorySpanExporter) -> None:
@@ -157,5 +176,22 @@ def test_an_exception_is_recorded_with_status_error_and_reraised_unchanged(expor
         raise error
     assert raised.value is error
     (span,) = exporter.get_finished_spans()
-    assert (span.status.status_code, span.status.description) == (StatusCode.ERROR, "KeyError: 'order'")
+    # docs/general/recording-errors.md (v1.44.0): the description is the message, error.type the class
+    assert (span.status.status_code, span.status.description) == (StatusCode.ERROR, "'order'")
+    assert (span.attributes or {})["error.type"] == "KeyError"
     assert [(e.name, (e.attributes or {}).get("exception.type")) for e in span.events] == [("exception", "KeyError")]
+
+
+class OutOfStock(Exception):
+    pass
+
+
+def test_error_type_is_the_canonical_class_name_of_the_exception(exporter: InMemorySpanExporter) -> None:
+    """``model/error/registry.yaml`` (v1.44.0): "its canonical class name identifying the type within
+    the artifact SHOULD be used"; builtins need no module."""
+    tracer, provider = init_telemetry("t", span_processors=[SimpleSpanProcessor(exporter)])
+    with pytest.raises(OutOfStock), traced_handler(tracer, provider, "h"):
+        raise OutOfStock
+    (span,) = exporter.get_finished_spans()
+    assert (span.attributes or {})["error.type"] == f"{__name__}.OutOfStock"
+    assert (span.status.status_code, span.status.description) == (StatusCode.ERROR, None)

@@ -33,6 +33,9 @@ def test_every_lambda_variable_becomes_its_attribute_with_memory_in_bytes() -> N
         "faas.instance": "2026/11/25/[7]0123456789abcdef0123456789abcdef",
         "faas.max_memory": 512 * 1024 * 1024,
         "service.name": "orders-api",
+        # model/aws/registry.yaml (v1.44.0): string[] attributes naming where the logs go
+        "aws.log.group.names": ("/aws/lambda/orders-api",),
+        "aws.log.stream.names": ("2026/11/25/[7]0123456789abcdef0123456789abcdef",),
     }
 
 
