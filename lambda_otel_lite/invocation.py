@@ -399,10 +399,11 @@ def _finish_batch(invocation: Invocation) -> None:
     response = invocation.response
     if not invocation.record_spans:
         try:
-            if isinstance(response, Mapping):
-                partial = "batchItemFailures" in response
-            else:
-                partial = hasattr(response, "batch_item_failures")
+            partial = (
+                "batchItemFailures" in response
+                if isinstance(response, Mapping)
+                else hasattr(response, "batch_item_failures")
+            )
         except Exception:  # the response's own code raised: it is not read as a partial batch response
             partial = False
         if not partial:

@@ -1,4 +1,4 @@
-"""A span per record of a batch (SQS, SNS, Kinesis, DynamoDB Streams), and partial batch responses.
+"""A span per record of a batch (SQS, Kinesis, DynamoDB Streams, SNS, S3), and where a failed record goes.
 
 Two ways, for typed models and raw dicts alike::
 
@@ -16,6 +16,14 @@ Each record span is a child of the invocation (batch) span and links to the reco
 context. It ends when the invocation does, with the time its block was left: so when the handler
 returns a partial batch response (``batchItemFailures``, whoever built it), the spans of the records
 it names get status ERROR, and the batch span records how many records failed.
+
+A failed record must reach Lambda's retry. Lambda honours a partial batch response for SQS, Kinesis
+and DynamoDB Streams only (``EventSource.batch_failures``), and only when the event source mapping
+has ``FunctionResponseTypes: [ReportBatchItemFailures]``. Every other trigger (SNS, S3, EventBridge:
+asynchronous invocations) ignores the response: there, a failed record fails the invocation, so that
+Lambda's retries, dead-letter queue and on-failure destination apply. :func:`process_records` does
+so, and a handler that returns ``batchItemFailures`` for such a trigger is reported (a warning, and
+an ERROR invocation span), since the records it names are lost.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from opentelemetry import context as context_api
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
+from lambda_otel_lite import semconv
 from lambda_otel_lite._log import OnceLogger
 from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE
 
@@ -42,15 +51,32 @@ logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
 
 FAILED_COUNT = "lambda_otel_lite.batch.failed_count"
-"""Records named in the handler's ``batchItemFailures`` (set on the batch span when it returns one)."""
+"""Records named in the handler's ``batchItemFailures`` (set on the batch span when it returns one:
+for SQS, Kinesis and DynamoDB Streams always, for any other trigger when it names some)."""
+
+IN_RESPONSE = "The record is in the handler's batchItemFailures"
+"""Status description of a record span named in the response without an exception of its own."""
+
+_GENERIC = "other"
+"""``EventSource.key`` of an event of no known source."""
 
 
 class RecordSpan:
     """The span of one record, as a context manager: ``with span:`` around the record's processing.
 
     Entering starts the span (a child of the invocation span, linked to the record's producer) and
-    makes it current; leaving records an exception (status ERROR) and the end time. The span ends
-    with the invocation, at that time, once the handler's response is known.
+    makes it current; leaving records an exception and the end time. The span ends with the
+    invocation, at that time, once the handler's response is known.
+
+    A record whose processing raised is ERROR with the exception as an event, ``error.type`` its
+    canonical class name (:func:`lambda_otel_lite.semconv.error_type`) and the exception's message as
+    the status description: semantic conventions v1.44.0, ``docs/general/recording-errors.md``, "When
+    the operation fails with an exception, the span status description SHOULD be set to the
+    exception message", and "It's NOT RECOMMENDED to duplicate status code or ``error.type`` in span
+    status description". A record named in the handler's ``batchItemFailures`` without having raised
+    is ERROR with ``error.type`` ``batch_item_failure`` (:data:`lambda_otel_lite.semconv.BATCH_ITEM_FAILURE`).
+
+    Thread rules: enter and leave it in one thread (it attaches the span to that thread's context).
 
     Example:
         >>> for record, span in traced_records({"Records": []}):
@@ -58,7 +84,17 @@ class RecordSpan:
         ...         pass
     """
 
-    __slots__ = ("_attributes", "_end_ns", "_invocation", "_link", "_name", "_span", "_token", "record_id")
+    __slots__ = (
+        "_attributes",
+        "_end_ns",
+        "_invocation",
+        "_link",
+        "_name",
+        "_raised",
+        "_span",
+        "_token",
+        "record_id",
+    )
 
     def __init__(
         self,
@@ -77,6 +113,7 @@ class RecordSpan:
         self._span: trace.Span | None = None
         self._token: object = None
         self._end_ns: int | None = None
+        self._raised = False
 
     @property
     def span(self) -> trace.Span:
@@ -108,9 +145,11 @@ class RecordSpan:
     ) -> None:
         span = self.span
         if exc is not None:
+            self._raised = True
             try:
+                span.set_attribute(semconv.ERROR_TYPE, semconv.error_type(exc))
+                span.set_status(Status(StatusCode.ERROR, _message(exc)))
                 span.record_exception(exc, escaped=True)
-                span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
             except Exception:
                 _once.warning("record-exception", "Recording an exception on a record span raised", exc_info=True)
         try:
@@ -126,8 +165,9 @@ class RecordSpan:
             return  # still open: the timeout path ends it as cut short
         span = self.span
         try:
-            if failed:
-                span.set_status(Status(StatusCode.ERROR, "The record is in the handler's batchItemFailures"))
+            if failed and not self._raised:  # one that raised keeps its exception's error.type and message
+                span.set_attribute(semconv.ERROR_TYPE, semconv.BATCH_ITEM_FAILURE)
+                span.set_status(Status(StatusCode.ERROR, IN_RESPONSE))
             span.end(self._end_ns)
         except Exception:
             _once.warning("record-end", "Ending a record span raised", exc_info=True)
@@ -139,6 +179,10 @@ def traced_records(event: Any) -> Iterator[tuple[Any, RecordSpan]]:
     Outside an instrumented handler the spans are children of the current span and end at once.
     An event that is not a batch yields nothing.
 
+    Build the response as the trigger wants it: a partial batch response (``batchItemFailures``)
+    for SQS, Kinesis and DynamoDB Streams; for any other trigger (SNS, S3), let a record's exception
+    propagate, so that the invocation fails and Lambda retries it.
+
     Example:
         >>> @instrumented
         ... def handler(event: SQSEvent, context):
@@ -147,8 +191,14 @@ def traced_records(event: Any) -> Iterator[tuple[Any, RecordSpan]]:
         ...             print(record.body)
     """
     invocation: Invocation | None = CURRENT_INVOCATION.get()
-    raw = invocation.event if invocation is not None and invocation.event is not None else event
-    source = _source(invocation, raw)
+    raw = _raw_event(invocation, event)
+    return _traced(invocation, event, raw, _source(invocation, raw))
+
+
+def _traced(
+    invocation: Invocation | None, event: Any, raw: Any, source: EventSource
+) -> Iterator[tuple[Any, RecordSpan]]:
+    """The records of *event* with their spans; *raw* is its raw event, from *source*."""
     raw_records = source.records(raw)
     records = _records(event) if not isinstance(event, Mapping) else raw_records
     # the contexts the invocation span linked, read from these very records when it started
@@ -172,62 +222,130 @@ def traced_records(event: Any) -> Iterator[tuple[Any, RecordSpan]]:
 def process_records(event: Any, handle: Callable[[Any], object]) -> dict[str, list[dict[str, str]]]:
     """Call *handle* for each record of *event*, each in its record span; return the partial batch response.
 
-    A record whose *handle* raises (an ``Exception``) is recorded as failed on its span and named in
-    ``batchItemFailures`` (``{"itemIdentifier": ...}``: the SQS message id, the Kinesis or DynamoDB
-    sequence number), the format of Powertools' ``BatchProcessor``. Processing goes on with the next
-    record, except on an SQS FIFO queue, where the records after a failure are not processed and
-    are reported failed too (Lambda would otherwise deliver them out of order).
+    What a record whose *handle* raises (an ``Exception``) becomes depends on the trigger; either way
+    its span records the exception first:
+
+    - SQS, Kinesis, DynamoDB Streams (Lambda accepts a partial batch response, with the event source
+      mapping's ``FunctionResponseTypes: [ReportBatchItemFailures]``): the record is named in
+      ``batchItemFailures`` (``{"itemIdentifier": ...}``: the SQS message id, the Kinesis or
+      DynamoDB sequence number), the format of Powertools' ``BatchProcessor``, and processing goes
+      on with the next record. On an SQS FIFO queue the records after a failure are not processed
+      and are reported failed too (Lambda would otherwise deliver them out of order). A failed
+      record without an identifier cannot be named: its exception propagates, so that Lambda
+      retries the whole batch.
+    - Any other trigger (SNS, S3, an unknown ``Records`` event): Lambda ignores a partial batch
+      response there, so the first failure's exception propagates unchanged (the invocation fails,
+      and Lambda's retries, dead-letter queue and on-failure destination apply), and the records
+      after it are not processed: Lambda retries the whole event, so they would run twice. SNS and
+      S3 deliver one record per event.
+
+    The response is ``{"batchItemFailures": [...]}`` for every trigger (empty when nothing failed).
+
+    Raises:
+        TypeError: *event* is not a batch (its raw event has no ``Records`` list: an EventBridge
+            event, an HTTP request). An empty ``Records`` list is a batch of none.
+        Exception: what *handle* raised, as described above (bare ``raise``: its own type and traceback).
 
     Example:
         >>> @instrumented
         ... def handler(event: SQSEvent, context):
         ...     return process_records(event, lambda record: save(record.body))
     """
+    invocation: Invocation | None = CURRENT_INVOCATION.get()
+    raw = _raw_event(invocation, event)
+    source = _source(invocation, raw)
+    records = raw.get("Records") if isinstance(raw, Mapping) else None
+    if not isinstance(records, list):
+        raise TypeError(_not_a_batch(source, raw))
+    partial = source.batch_failures
     failures: list[dict[str, str]] = []
-    fifo_failed = False
-    for record, span in traced_records(event):
-        if fifo_failed:
-            if span.record_id:
-                failures.append({"itemIdentifier": span.record_id})
+    fifo_failure: Exception | None = None
+    for record, span in _traced(invocation, event, raw, source):
+        if fifo_failure is not None:  # not processed: named for a retry, in order
+            if not span.record_id:
+                raise fifo_failure  # it cannot be named: the whole batch is retried
+            failures.append({"itemIdentifier": span.record_id})
             continue
         try:
             with span:
                 handle(record)
-        except Exception:
-            if span.record_id:
-                failures.append({"itemIdentifier": span.record_id})
-            else:
-                _once.warning(
-                    "record-no-id", "A failed record has no identifier for batchItemFailures; it cannot be retried"
-                )
-            fifo_failed = _fifo(record)
+        except Exception as failure:
+            if not partial or not span.record_id:
+                raise  # the invocation fails: Lambda retries the whole event
+            failures.append({"itemIdentifier": span.record_id})
+            if _fifo(record):
+                fifo_failure = failure
     return {"batchItemFailures": failures}
 
 
 def finish_records(invocation: Invocation, response: object, *, timed_out: bool = False) -> None:
     """End the invocation's record spans (ERROR for those in *response*'s ``batchItemFailures``) and
-    record the failure count on the batch span. Called once, before the invocation span ends; on a
-    timeout, for the record spans already left (the open ones are cut short with the rest)."""
-    failed = failed_ids(response)
+    record the failures on the batch span. Called once, before the invocation span ends; on a
+    timeout, for the record spans already left (the open ones are cut short with the rest).
+
+    For SQS, Kinesis and DynamoDB Streams the batch span gets :data:`FAILED_COUNT`, and is ERROR
+    (``error.type`` ``batch_item_failure``) when every record of the batch failed. For a trigger
+    whose response Lambda drops (SNS, S3, EventBridge, any ``Records`` event: not an HTTP request,
+    not a direct invocation, whose caller reads it), a response naming records means they are lost:
+    a warning (once per process) says so, and the invocation span is ERROR with ``error.type``
+    ``batch_item_failure``.
+    """
+    items = _failure_items(response)
+    failed = _identifiers(items) if items is not None else None
     spans, invocation.record_spans = invocation.record_spans, []
     for record_span in spans:
         record_span._finish(failed is not None and record_span.record_id in failed, timed_out)
-    if failed is None or invocation.source is None or not invocation.source.batch_failures:
+    source = invocation.source
+    if items is None or failed is None or source is None:
         return
     span = invocation.span
-    span.set_attribute(FAILED_COUNT, len(failed))
-    total = len(invocation.source.records(invocation.event)) if invocation.event is not None else 0
-    if failed and total and len(failed) >= total:
-        span.set_status(Status(StatusCode.ERROR, f"Every record of the batch failed ({total})"))
+    if source.batch_failures:
+        span.set_attribute(FAILED_COUNT, len(failed))
+        total = len(source.records(invocation.event)) if invocation.event is not None else 0
+        if failed and total and len(failed) >= total:
+            span.set_attribute(semconv.ERROR_TYPE, semconv.BATCH_ITEM_FAILURE)
+            span.set_status(Status(StatusCode.ERROR, f"Every record of the batch failed ({total})"))
+        return
+    if items and _response_dropped(source, invocation.event):
+        _once.warning(
+            "ignored-batch-item-failures",
+            "The handler of an event of source %r returned batchItemFailures naming %d record(s), but Lambda "
+            "honours a partial batch response only for SQS, Kinesis and DynamoDB Streams: it ignores this one, and "
+            "those records are lost (no retry, no dead-letter queue or on-failure destination). Raise instead: let "
+            "the record's exception propagate (process_records does), so that the invocation fails and Lambda "
+            "retries it",
+            source.key,
+            len(items),
+        )
+        span.set_attribute(FAILED_COUNT, len(items))
+        span.set_attribute(semconv.ERROR_TYPE, semconv.BATCH_ITEM_FAILURE)
+        span.set_status(
+            Status(
+                StatusCode.ERROR,
+                f"Lambda ignores batchItemFailures for this trigger: {len(items)} failed record(s) are not retried",
+            )
+        )
 
 
 def failed_ids(response: object) -> set[str] | None:
     """The ``itemIdentifier`` values of a partial batch response, or None when *response* is not one."""
-    items = response.get("batchItemFailures") if isinstance(response, Mapping) else None
-    if items is None:
-        items = getattr(response, "batch_item_failures", None)  # a model of the response
-    if not isinstance(items, list):
-        return None
+    items = _failure_items(response)
+    return _identifiers(items) if items is not None else None
+
+
+def _failure_items(response: object) -> list[Any] | None:
+    """The ``batchItemFailures`` list of a response (a dict, or a model with ``batch_item_failures``)."""
+    if isinstance(response, Mapping):
+        items = response.get("batchItemFailures")
+    else:
+        try:
+            items = getattr(response, "batch_item_failures", None)  # a model of the response
+        except Exception:  # the response's own property raised: it is not read as a partial batch response
+            items = None
+    return items if isinstance(items, list) else None
+
+
+def _identifiers(items: list[Any]) -> set[str]:
     ids: set[str] = set()
     for item in items:
         identifier = item.get("itemIdentifier") if isinstance(item, Mapping) else getattr(item, "item_identifier", None)
@@ -236,8 +354,43 @@ def failed_ids(response: object) -> set[str] | None:
     return ids
 
 
+def _response_dropped(source: EventSource, event: object) -> bool:
+    """Whether Lambda drops the response of an invocation by *event*: not for an HTTP trigger, nor for
+    a direct invocation (an event of no known source and without ``Records``), whose caller reads it."""
+    if source.trigger_of(event) == "http":
+        return False
+    return source.key != _GENERIC or (isinstance(event, Mapping) and isinstance(event.get("Records"), list))
+
+
+def _not_a_batch(source: EventSource, raw: object) -> str:
+    if source.key != _GENERIC:
+        what = f"an event of source {source.key!r}"
+    elif isinstance(raw, Mapping):
+        what = "an event of no known source"
+    else:
+        what = f"a {type(raw).__name__}, not an event"
+    try:
+        trigger = source.trigger_of(raw)
+    except Exception:
+        trigger = source.trigger
+    return (
+        f"process_records needs a batch event, one with a 'Records' list (SQS, Kinesis, DynamoDB Streams, SNS, S3); "
+        f"it got {what} (faas.trigger {trigger!r}) without one. Process a single event in the handler itself"
+    )
+
+
+def _raw_event(invocation: Invocation | None, event: Any) -> Any:
+    """The raw event of *event*: itself when a dict; the invocation's raw event for a typed model,
+    or, outside an instrumented handler, the model as AWS delivered it (its aliases)."""
+    if isinstance(event, Mapping):
+        return event
+    if invocation is not None and invocation.event is not None:
+        return invocation.event
+    return _dump(event)
+
+
 def _source(invocation: Invocation | None, raw: Any) -> EventSource:
-    if invocation is not None and invocation.source is not None:
+    if invocation is not None and invocation.source is not None and raw is invocation.event:
         return invocation.source
     from lambda_otel_lite.sources import detect_source
 
@@ -252,6 +405,14 @@ def _records(event: Any) -> list[Any]:
 def _dump(record: Any) -> Any:
     dump = getattr(record, "model_dump", None)
     return dump(by_alias=True) if callable(dump) else record
+
+
+def _message(exc: BaseException) -> str | None:
+    """The exception's message, or None when it has none (or its ``__str__`` raises)."""
+    try:
+        return str(exc) or None
+    except Exception:
+        return None
 
 
 def _fifo(record: Any) -> bool:
