@@ -161,15 +161,22 @@ class MessagingSource(EventSource):
         return messaging_name("process", destination)
 
     def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
-        records = [mapping(record) for record in self.records(event)]
+        records = self.records(event)
         if self.single_message and len(records) == 1:
-            return self.describe_record(records[0], names, attributes)
+            return self.describe_record(mapping(records[0]), names, attributes)
         attributes[semconv.MESSAGING_BATCH_MESSAGE_COUNT] = len(records)
-        if self.aws_key:
-            value = agreed(self.aws_value(record) for record in records)
+        destinations: set[str | None] = set()
+        values: set[str | None] = set()
+        aws_key = self.aws_key
+        for record in records:  # one pass: a batch has up to 10,000 records
+            raw = mapping(record)
+            destinations.add(self.destination(raw))
+            if aws_key:
+                values.add(self.aws_value(raw))
+        if aws_key and len(values) == 1:
+            value = values.pop()
             if value:
-                attributes[self.aws_key] = value
-        destinations = {self.destination(record) for record in records}
+                attributes[aws_key] = value
         if len(destinations) > 1:  # a batch from several queues: the name says so, no destination is set
             self._messaging(None, attributes)
             return messaging_name("process", MULTIPLE_SOURCES)

@@ -65,20 +65,19 @@ class _HttpSource(EventSource):
 
     def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
         method, route, path, query, client, user_agent, protocol = self.request(event)
-        config = _config_now()
         if query:
-            query = redact_query(query, config.redact_query_keys)
+            query = redact_query(query, _config_now().redact_query_keys)
         headers = _headers(event)
         scheme = header(headers, "x-forwarded-proto") or self.default_scheme
         host, port = split_host(header(headers, "host"))
         if not host:
             host = text(mapping(event.get("requestContext")).get("domainName"))
         if port is None:
-            port = _port(header(headers, "x-forwarded-port")) or _DEFAULT_PORTS.get(scheme)
+            port = self.listening_port or _port(header(headers, "x-forwarded-port")) or _DEFAULT_PORTS.get(scheme)
         user_agent = user_agent or header(headers, "user-agent")
         target = path + "?" + query if path and query else path
         request_method = method
-        if method and names.request_method and method not in config.known_methods:
+        if method and names.request_method and method not in _config_now().known_methods:
             # docs/http/http-spans.md (v1.44.0): an unknown method is "_OTHER", the original in
             # http.request.method_original, and "{method}" in the span name "MUST be HTTP".
             request_method = OTHER_METHOD
@@ -109,6 +108,9 @@ class _HttpSource(EventSource):
         return name_method
 
     default_scheme: ClassVar[str] = "https"
+    listening_port: ClassVar[int | None] = 443
+    """The one port the service accepts requests on, when it has one: API Gateway and Function URLs
+    are HTTPS-only on 443 (custom domains included); an ALB listener's port is ``X-Forwarded-Port``."""
 
 
 OTHER_METHOD = "_OTHER"
@@ -206,6 +208,7 @@ class AlbSource(_HttpSource):
     __slots__ = ()
     key = "alb"
     default_scheme = "http"
+    listening_port = None
 
     def request(
         self, event: Mapping[str, Any]

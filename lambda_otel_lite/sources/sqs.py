@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,15 @@ _SQS_DOMAINS = {"aws": "amazonaws.com", "aws-us-gov": "amazonaws.com", "aws-cn":
 """The domain of SQS's endpoints in each partition whose queue URLs are documented."""
 
 
+@functools.lru_cache(maxsize=64)
+def _queue_url(arn: str) -> str | None:
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs" or not all(parts[3:]):
+        return None
+    domain = _SQS_DOMAINS.get(parts[1])
+    return f"https://sqs.{parts[3]}.{domain}/{parts[4]}/{parts[5]}" if domain else None
+
+
 def queue_url(arn: object) -> str | None:
     """The queue URL of a queue ARN (``aws.sqs.queue.url``), or None.
 
@@ -58,13 +68,7 @@ def queue_url(arn: object) -> str | None:
     built from the Region, the account and the queue name). Partitions without a documented
     endpoint domain give None rather than a guess.
     """
-    if not isinstance(arn, str):
-        return None
-    parts = arn.split(":")
-    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs" or not all(parts[3:]):
-        return None
-    domain = _SQS_DOMAINS.get(parts[1])
-    return f"https://sqs.{parts[3]}.{domain}/{parts[4]}/{parts[5]}" if domain else None
+    return _queue_url(arn) if isinstance(arn, str) else None  # a batch repeats its queue's ARN
 
 
 def sns_notification(body: object) -> Mapping[str, Any] | None:

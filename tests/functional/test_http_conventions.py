@@ -94,7 +94,7 @@ def test_otel_instrumentation_http_known_methods_replaces_the_list_whole(
     [
         ({"host": "api.example.com:8443"}, "api.example.com", 8443),
         ({"host": "[2001:db8::1]:8080"}, "2001:db8::1", 8080),
-        ({"host": "api.example.com", "x-forwarded-port": "9443"}, "api.example.com", 9443),
+        ({"host": "api.example.com", "x-forwarded-port": "9443"}, "api.example.com", 443),
         ({"host": "api.example.com"}, "api.example.com", 443),
         ({"host": "api.example.com:notaport"}, "api.example.com:notaport", 443),
     ],
@@ -112,12 +112,21 @@ def test_server_address_and_port_come_from_the_host_header(
     assert (span.attributes["server.address"], span.attributes["server.port"]) == (address, port)
 
 
-def test_the_alb_sample_has_its_forwarded_port(stdout_telemetry: StdoutTelemetry) -> None:
+@pytest.mark.parametrize(("forwarded", "port"), [("80", 80), ("8080", 8080), (None, 80), ("x", 80)])
+def test_an_alb_request_has_its_listeners_port_from_x_forwarded_port(
+    forwarded: str | None, port: int, stdout_telemetry: StdoutTelemetry
+) -> None:
+    """An ALB listener may use any port; the load balancer says which in X-Forwarded-Port (else the scheme's)."""
     init_telemetry("orders")
-    span = invoke(sample_event("alb"), stdout_telemetry)
+    event = sample_event("alb")
+    if forwarded is None:
+        del event["headers"]["x-forwarded-port"]
+    else:
+        event["headers"]["x-forwarded-port"] = forwarded
+    span = invoke(event, stdout_telemetry)
     assert (span.attributes["net.host.name"], span.attributes["net.host.port"]) == (
         "lambda-alb-123578498.us-east-1.elb.amazonaws.com",
-        80,
+        port,
     )
 
 
