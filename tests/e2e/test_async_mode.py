@@ -26,7 +26,7 @@ def test_raising_handlers_lose_no_span_either() -> None:
         assert export_violations(local, spans_per_invocation=3) == []
         spans, errors = decode_lines(local.stdout_lines())
         assert errors == []
-        roots = [span for span in spans if span.name == "handler"]
+        roots = [span for span in spans if span.name == local.function_name]
         assert len(roots) == 20
         assert {span.status for span in roots} == {"ERROR"}
 

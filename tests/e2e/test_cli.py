@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {
     "quickstart": ("examples/quickstart/handler.py:handler", "GET /orders/{id}  SERVER"),
     "orders_api": ("examples/orders_api/orders.py:handler", "GET /orders/{id}  SERVER"),
-    "sqs_batch": ("examples/sqs_batch/batch.py:handler", "orders-queue process  CONSUMER"),
+    "sqs_batch": ("examples/sqs_batch/batch.py:handler", "process orders-queue  CONSUMER"),
 }
 
 

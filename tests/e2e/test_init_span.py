@@ -18,7 +18,7 @@ def traces(local: LocalRuntime) -> list[list[DecodedSpan]]:
     by_trace: dict[str, list[DecodedSpan]] = {}
     for span in spans:
         by_trace.setdefault(span.trace_id, []).append(span)
-    roots = {span.trace_id: span for span in spans if span.name == "handler"}
+    roots = {span.trace_id: span for span in spans if span.name == local.function_name}
     order = [invocation.request_id for invocation in local.invocations]
     return sorted(
         by_trace.values(), key=lambda members: order.index(roots[members[0].trace_id].attributes["faas.invocation_id"])
@@ -33,16 +33,16 @@ def test_the_first_invocation_carries_the_init_span_as_a_child_and_warm_ones_do_
         started = next(entry.time_ns for entry in local.events if entry.kind == "init-start")
         dispatched = next(entry.time_ns for entry in local.events if entry.kind == "dispatch")
         first, *warm = traces(local)
-    names = sorted(span.name for span in first)
-    assert names == ["child", "handler", "lambda.init"]
-    handler = next(span for span in first if span.name == "handler")
+    name = local.function_name
+    assert sorted(span.name for span in first) == sorted(["child", name, "lambda.init"])
+    handler = next(span for span in first if span.name == name)
     init = next(span for span in first if span.name == "lambda.init")
     assert init.parent_span_id == handler.span_id
     assert init.end_time_unix_nano == handler.start_time_unix_nano
     assert init.attributes == {"lambda_otel_lite.init.start": "process"}
     # it covers the process's init: at least the interpreter's start, at most start to first dispatch
     assert 1 < init.duration_ms <= (dispatched - started) / 1e6 + TICK_MS
-    assert all(sorted(span.name for span in members) == ["child", "handler"] for members in warm)
+    assert all(sorted(span.name for span in members) == sorted(["child", name]) for members in warm)
 
 
 @pytest.mark.parametrize(
@@ -57,4 +57,4 @@ def test_no_init_span(env: dict[str, str | None]) -> None:
     with runtime("spans", "sync", env=env) as local:
         local.invoke({})
         (first,) = traces(local)
-    assert [span.name for span in first] == ["handler"]
+    assert [span.name for span in first] == [local.function_name]

@@ -48,7 +48,7 @@ def test_concurrent_invocations_export_every_span_once_as_whole_lines(mode: str)
     counts = Counter(span.span_id for span in spans)
     assert set(counts.values()) == {1}
     assert len(spans) == INVOCATIONS * (CHILDREN + 1)
-    roots = [span for span in spans if span.name == "handler"]
+    roots = [span for span in spans if span.name == local.function_name]
     assert sorted(span.attributes["faas.invocation_id"] for span in roots) == sorted(i.request_id for i in invocations)
     assert not any("faas.cold_start" in span.attributes for span in roots)
     kinds = [entry.kind for entry in local.events]

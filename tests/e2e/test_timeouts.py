@@ -34,8 +34,9 @@ def test_a_timed_out_invocation_is_exported_with_its_open_spans_cut_short(mode: 
         spans = spans_of(local, invocation.request_id)
         logs = log_lines(local)
 
-    assert set(spans) == {"handler", "quick-step", "slow-step"}
-    root, quick, slow = spans["handler"], spans["quick-step"], spans["slow-step"]
+    name = local.function_name
+    assert set(spans) == {name, "quick-step", "slow-step"}
+    root, quick, slow = spans[name], spans["quick-step"], spans["slow-step"]
     assert (root.status, root.attributes["error.type"]) == ("ERROR", "timeout")
     assert root.status_message == "Timeout: the invocation was still running 100 ms before its deadline"
     assert (slow.status, slow.attributes["error.type"]) == ("ERROR", "timeout")
@@ -59,8 +60,9 @@ def test_with_the_watchdog_off_the_sigterm_of_the_reset_still_exports_the_invoca
         invocation = local.invoke({"seconds": 5})
         spans = spans_of(local, invocation.request_id)
         logs = log_lines(local)
-    assert set(spans) == {"handler", "quick-step", "slow-step"}
-    assert spans["handler"].status_message == "Timeout: the invocation was still running at its deadline"
+    name = local.function_name
+    assert set(spans) == {name, "quick-step", "slow-step"}
+    assert spans[name].status_message == "Timeout: the invocation was still running at its deadline"
     assert spans["slow-step"].attributes["error.type"] == "timeout"
     assert not [line for line in logs if "wrap the handler" in line]
 
@@ -73,7 +75,7 @@ def test_the_invocation_after_the_reset_is_a_cold_start_in_a_new_process() -> No
         again = local.invoke({})
         pids = [entry.detail["pid"] for entry in local.events if entry.kind == "init-start"]
         cold = {
-            number: spans_of(local, invocation.request_id)["handler"].attributes.get("faas.cold_start")
+            number: spans_of(local, invocation.request_id)[local.function_name].attributes.get("faas.cold_start")
             for number, invocation in enumerate((timed_out, after, again), 1)
         }
     assert after.response_json() == {"statusCode": 200}
