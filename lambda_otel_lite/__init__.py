@@ -10,11 +10,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lambda_otel_lite._config import ProcessorMode
-from lambda_otel_lite.exceptions import ConfigurationError, EventValidationError, LambdaOtelLiteError
+from lambda_otel_lite.exceptions import (
+    ConfigurationError,
+    EventValidationError,
+    LambdaOtelLiteError,
+    TelemetryNotInitializedError,
+)
 from lambda_otel_lite.exporter import StdoutSpanExporter
 from lambda_otel_lite.handler import InvocationSpan, instrumented, traced_handler
 from lambda_otel_lite.processor import LambdaSpanProcessor
-from lambda_otel_lite.propagation import register_carrier_extractor
+from lambda_otel_lite.propagation import (
+    json_record_carrier,
+    register_carrier_extractor,
+    register_record_carrier_extractor,
+)
 from lambda_otel_lite.resource import get_lambda_resource
 from lambda_otel_lite.telemetry import init_telemetry
 
@@ -32,12 +41,15 @@ __all__ = [
     "ProcessorMode",
     "RecordSpan",
     "StdoutSpanExporter",
+    "TelemetryNotInitializedError",
     "__version__",
     "get_lambda_resource",
     "init_telemetry",
     "instrumented",
+    "json_record_carrier",
     "process_records",
     "register_carrier_extractor",
+    "register_record_carrier_extractor",
     "traced_handler",
     "traced_records",
 ]

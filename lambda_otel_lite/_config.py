@@ -160,6 +160,15 @@ INIT_SPAN = EnvVar(
     "the import of lambda-otel-lite) to the start of that invocation. Never on warm invocations, nor with "
     "provisioned concurrency or SnapStart, whose init ran before any caller waited.",
 )
+LOG_CORRELATION = EnvVar(
+    "LAMBDA_OTEL_LITE_LOG_CORRELATION",
+    "true | false",
+    "true",
+    "Every `logging` record gets `otelTraceID`, `otelSpanID`, `otelTraceSampled` and `otelServiceName` (the "
+    "names of `opentelemetry-instrumentation-logging`): the current span's ids, `0` outside a span. With "
+    "`AWS_LAMBDA_LOG_FORMAT=JSON` they are fields of each JSON log line; with the text format, add them to "
+    "the format ([Logs tied to traces](logs.md)). `false` turns it off.",
+)
 COMPRESSION_LEVEL = EnvVar(
     "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL",
     "0-9",
@@ -235,6 +244,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     REDACT_QUERY_KEYS,
     HTTP_KNOWN_METHODS,
     INIT_SPAN,
+    LOG_CORRELATION,
     COMPRESSION_LEVEL,
     LOG_LEVEL,
     OUTPUT_TYPE,
@@ -306,6 +316,8 @@ class Config(NamedTuple):
     """``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``; 0: no timeout watchdog."""
     init_span: bool = False
     """``LAMBDA_OTEL_LITE_INIT_SPAN``."""
+    log_correlation: bool = True
+    """``LAMBDA_OTEL_LITE_LOG_CORRELATION``: trace and span ids on every ``logging`` record."""
     redact_query_keys: frozenset[str] = DEFAULT_REDACTED_QUERY_KEYS
     """Lower-cased query keys whose values are redacted (:data:`DEFAULT_REDACTED_QUERY_KEYS` by default); empty: off."""
     known_methods: frozenset[str] = DEFAULT_HTTP_KNOWN_METHODS
@@ -403,6 +415,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         exporter=parse_exporter(env.get(EXPORTER.name)),
         timeout_margin_ms=parse_timeout_margin(env.get(TIMEOUT_MARGIN_MS.name)),
         init_span=parse_bool(INIT_SPAN, env.get(INIT_SPAN.name)),
+        log_correlation=parse_bool(LOG_CORRELATION, env.get(LOG_CORRELATION.name), default=True),
         redact_query_keys=parse_redact_query_keys(env.get(REDACT_QUERY_KEYS.name)),
         known_methods=parse_known_methods(env.get(HTTP_KNOWN_METHODS.name)),
         xray_lambda="xray-lambda" in [name.strip() for name in (env.get(PROPAGATORS.name) or "").split(",")],
@@ -478,16 +491,20 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
 
-def parse_bool(var: EnvVar, value: str | None) -> bool:
-    """A switch: ``true``, ``1``, ``yes``, ``on`` or ``false``, ``0``, ``no``, ``off`` (any case); otherwise false."""
+def parse_bool(var: EnvVar, value: str | None, *, default: bool = False) -> bool:
+    """A switch: ``true``, ``1``, ``yes``, ``on`` or ``false``, ``0``, ``no``, ``off`` (any case).
+
+    Unset or blank gives *default*; anything else warns and gives *default*.
+    """
     if value is None or not value.strip():
-        return False
+        return default
     word = value.strip().lower()
     if word in _TRUE:
         return True
-    if word not in _FALSE:
-        _warn_invalid(var, value, "true or false", "false")
-    return False
+    if word in _FALSE:
+        return False
+    _warn_invalid(var, value, "true or false", "true" if default else "false")
+    return default
 
 
 MAX_OPEN_SPANS = 10_000

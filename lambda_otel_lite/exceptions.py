@@ -85,3 +85,23 @@ def _short_repr(value: Any) -> str:
     except Exception:  # a value whose repr raises: its type is enough
         text = f"<{type(value).__name__}>"
     return _short(text)
+
+
+class TelemetryNotInitializedError(LambdaOtelLiteError, AttributeError):
+    """The global tracer provider was asked for what only an active provider has.
+
+    Raised before the first :func:`init_telemetry` (and after ``lambda_otel_lite.testing.reset()``).
+    It is an ``AttributeError`` too, so ``hasattr()`` and ``getattr(provider, name, default)`` see
+    the attribute as absent, as they would on a provider without it.
+
+    Example:
+        >>> from opentelemetry import trace
+        >>> from lambda_otel_lite.testing import reset
+        >>> reset()  # no active provider, as before init_telemetry()
+        >>> hasattr(trace.get_tracer_provider(), "sampler")
+        False
+        >>> trace.get_tracer_provider().add_span_processor(None)
+        Traceback (most recent call last):
+        ...
+        lambda_otel_lite.exceptions.TelemetryNotInitializedError: lambda-otel-lite's global tracer provider has no ...
+    """

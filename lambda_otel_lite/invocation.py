@@ -26,6 +26,7 @@ from lambda_otel_lite.propagation import (
     CarrierFunction,
     carrier_from_function,
     extract_context,
+    record_extractor,
     sampled_xray_context,
 )
 from lambda_otel_lite.sources import EventSource, detect_source
@@ -239,6 +240,7 @@ def start_invocation(
     """
     span_attributes: MutableAttributes = {}
     record_contexts: list[SpanContext | None] = []
+    record_links = 0
     cold = False
     parent = parent_context
     suggested: str | None = None
@@ -261,8 +263,10 @@ def start_invocation(
             )
         if parent is None and STATE.config.xray_lambda:
             parent = extract_context({XRAY_ENV: ""}, "the environment (xray-lambda)")  # it reads _X_AMZN_TRACE_ID
-        record_contexts = source.record_contexts(event)
+        # each record's producer, read once (registered record carrier extractor > built-in carrier)
+        record_contexts = source.record_contexts(event, record_extractor(source.key))
         all_links += [Link(span_context) for span_context in record_contexts if span_context is not None]
+        record_links = len(all_links) - len(links or ())
         if kind is None:
             kind = source.kind_of(event)
         xray = _xray_link(parent)
@@ -291,6 +295,10 @@ def start_invocation(
     except Exception:  # e.g. a span processor whose on_start raises: the handler still runs
         _once.warning("start-span", "Starting the invocation span raised; this invocation is not traced", exc_info=True)
         span = trace.INVALID_SPAN
+    if record_links and getattr(span, "dropped_links", 0):  # over OTEL_SPAN_LINK_COUNT_LIMIT: dropped silently
+        from lambda_otel_lite.records import warn_dropped_links  # deferred: only for a batch over the limit
+
+        warn_dropped_links(span, len(record_contexts))
     if cold and STATE.config.init_span and STATE.config.on_demand:
         try:
             from lambda_otel_lite import _init_span

@@ -1,7 +1,13 @@
-"""Carrier extraction: from an event to the parent context of the invocation span.
+"""Carrier extraction: from an event to the parent context of the invocation span, and from each
+record of a batch to the context of its producer.
 
 Precedence: an explicit ``parent_context`` > the handler's ``get_carrier(event)`` > an extractor
 registered for the event's type > the event source's built-in carrier (HTTP headers) > none.
+
+For the records of a batch: ``traced_records(event, get_carrier=...)`` (record spans only) > the
+record carrier extractor registered for the trigger (:func:`register_record_carrier_extractor`) >
+the source's built-in record carrier (SQS and SNS message attributes, a sampled ``AWSTraceHeader``)
+> none. The first carrier that holds a valid span context wins, with the baggage it carries.
 
 The carrier is read with the globally configured propagators (W3C tracecontext and baggage by
 default, ``OTEL_PROPAGATORS`` honoured) through a getter that ignores the case of header names,
@@ -16,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
 
 from opentelemetry import propagate
 from opentelemetry.propagators.textmap import Getter
@@ -25,6 +31,7 @@ from opentelemetry.trace import SpanContext, TraceFlags, get_current_span
 from lambda_otel_lite import _config
 from lambda_otel_lite._log import OnceLogger
 from lambda_otel_lite._mapping import find_key
+from lambda_otel_lite.exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -89,6 +96,178 @@ def registered_extractor(event_type: type) -> CarrierFunction | None:
 
 def _reset_extractors_for_tests() -> None:
     _EXTRACTORS.clear()
+    _RECORD_EXTRACTORS.clear()
+
+
+# --- carriers of records ------------------------------------------------------------------------
+
+RecordTrigger = Literal["sqs", "sns", "kinesis", "dynamodb", "s3"]
+"""The source key of a trigger that delivers records (``lambda_otel_lite.sources``)."""
+RECORD_TRIGGERS: tuple[str, ...] = get_args(RecordTrigger)
+"""The values of :data:`RecordTrigger`, for the check of a registration."""
+
+RecordCarrierFunction = Callable[[dict[str, Any]], Mapping[str, Any] | None]
+"""A function from a raw record (as Lambda delivers it) to the carrier it holds, or None."""
+
+_RECORD_EXTRACTORS: dict[str, RecordCarrierFunction] = {}
+
+
+@overload
+def register_record_carrier_extractor[F: RecordCarrierFunction](trigger: RecordTrigger, extractor: F) -> F: ...
+
+
+@overload
+def register_record_carrier_extractor[F: RecordCarrierFunction](
+    trigger: RecordTrigger, extractor: None = None
+) -> Callable[[F], F]: ...
+
+
+def register_record_carrier_extractor[F: RecordCarrierFunction](
+    trigger: RecordTrigger, extractor: F | None = None
+) -> Any:
+    """Register the function that finds the trace carrier in each record of a *trigger*'s batches.
+
+    *trigger* is the source key: ``"sqs"``, ``"sns"``, ``"kinesis"``, ``"dynamodb"`` or ``"s3"``. The
+    extractor receives each record as Lambda delivers it (the raw dict, for typed and untyped
+    handlers alike: ``record["kinesis"]["data"]``, ``record["body"]``) and returns a mapping of
+    propagation fields (``{"traceparent": ..., "baggage": ...}``) or None. It serves the record
+    spans (``traced_records``, ``process_records``) and the links of the batch (invocation) span, and
+    is called once per record per invocation; nothing is cached. A later registration for the same
+    trigger replaces the earlier one.
+
+    Precedence, per record: ``traced_records(event, get_carrier=...)`` (record spans only) > this
+    extractor > the built-in record carrier (SQS and SNS message attributes, a sampled
+    ``AWSTraceHeader``) > none. The first carrier holding a valid span context wins; a record whose
+    extractor returns None, or a carrier without a valid context, gets the built-in one. An extractor
+    that raises, or returns something that is not a mapping, is logged once and the built-in carrier
+    is read: never an exception in the handler.
+
+    For a JSON payload with the carrier under a key, :func:`json_record_carrier` is the extractor.
+
+    Raises:
+        ConfigurationError: *trigger* is not one of the triggers that deliver records.
+        TypeError: *extractor* is not callable.
+
+    Example:
+        >>> @register_record_carrier_extractor("dynamodb")  # the writer stored its traceparent in the item
+        ... def from_item(record):
+        ...     image = record["dynamodb"].get("NewImage", {})
+        ...     return {"traceparent": image["traceparent"]["S"]} if "traceparent" in image else None
+        >>> register_record_carrier_extractor("kinesis", json_record_carrier("trace"))  # data: {"trace": {...}}
+        <function json_record_carrier('trace') at ...>
+    """
+    if trigger not in RECORD_TRIGGERS:  # a tuple: an unhashable argument is reported as well
+        raise ConfigurationError(
+            f"register_record_carrier_extractor: trigger must be one of {', '.join(RECORD_TRIGGERS)} "
+            f"(the triggers that deliver records), got {trigger!r}"
+        )
+
+    def register(function: F) -> F:
+        if not callable(function):
+            raise TypeError(f"register_record_carrier_extractor: the extractor must be callable, got {function!r}")
+        _RECORD_EXTRACTORS[trigger] = function
+        return function
+
+    return register if extractor is None else register(extractor)
+
+
+def record_extractor(trigger: str) -> RecordCarrierFunction | None:
+    """The record carrier extractor registered for *trigger*, if any (one dict lookup)."""
+    return _RECORD_EXTRACTORS.get(trigger)
+
+
+def describe_extractor(function: object, what: str) -> str:
+    """How the warnings name a carrier function: *what* and its qualified name."""
+    return f"{what} {getattr(function, '__qualname__', function)!r}"
+
+
+def record_carrier(extractor: RecordCarrierFunction, record: object, label: str) -> Mapping[str, Any] | None:
+    """The carrier *extractor* finds in the raw *record*, or None.
+
+    An extractor that raises, or returns something that is not a mapping, is logged once (*label*
+    names it) and gives None: the record's built-in carrier is read instead.
+    """
+    if not isinstance(record, dict):
+        return None
+    try:
+        carrier: object = extractor(record)  # whatever its annotation says
+    except Exception:
+        _once.warning(
+            "record-carrier-raised:" + label,
+            "%s raised; the records' built-in carriers are read instead",
+            label,
+            exc_info=True,
+        )
+        return None
+    if carrier is None or isinstance(carrier, Mapping):
+        return carrier
+    _once.warning(
+        "record-carrier-not-mapping:" + label,
+        "%s returned a %s, not a mapping of propagation fields; the records' built-in carriers are read instead",
+        label,
+        type(carrier).__name__,
+    )
+    return None
+
+
+def json_record_carrier(key: str | None = None) -> RecordCarrierFunction:
+    """A record carrier extractor for records whose payload is JSON, with the carrier under *key*.
+
+    The payload is an SQS message's ``body``, a Kinesis record's ``data`` (base64-decoded) or an SNS
+    notification's ``Message``; the carrier is the JSON object's *key* member (``{"order": ...,
+    "trace": {"traceparent": ...}}`` with ``key="trace"``), or the object itself when *key* is None
+    (``{"traceparent": ..., "order": ...}``). A record whose payload is not JSON, or has no such
+    member, gives None (its built-in carrier is read). Each payload is parsed once more than your
+    handler parses it: the cost of a context inside the payload.
+
+    Example:
+        >>> extractor = json_record_carrier("trace")
+        >>> extractor({"body": '{"trace": {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}'})
+        {'traceparent': '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'}
+        >>> extractor({"body": "not JSON"}) is None
+        True
+    """
+    if key is not None and not isinstance(key, str):
+        raise TypeError(f"json_record_carrier: key must be a string or None, got {key!r}")
+    marker = f'"{key}"' if key is not None else "{"
+
+    def extract(record: dict[str, Any]) -> Mapping[str, Any] | None:
+        payload = _json_payload(record)
+        if payload is None or marker not in payload:  # most payloads without the key are skipped unparsed
+            return None
+        import json
+
+        try:
+            document = json.loads(payload)
+        except ValueError:
+            return None
+        carrier = document.get(key) if key is not None and isinstance(document, dict) else document
+        return carrier if isinstance(carrier, dict) else None
+
+    extract.__qualname__ = f"json_record_carrier({key!r})"
+    return extract
+
+
+def _json_payload(record: Mapping[str, Any]) -> str | None:
+    """The payload of a raw record as text: an SQS body, Kinesis data (base64), an SNS Message."""
+    body = record.get("body")
+    if isinstance(body, str):
+        return body
+    kinesis = record.get("kinesis")
+    if isinstance(kinesis, Mapping):
+        data = kinesis.get("data")
+        if not isinstance(data, str):
+            return None
+        import base64
+        import binascii
+
+        try:
+            return base64.b64decode(data, validate=True).decode()
+        except (binascii.Error, ValueError):  # not base64, or not UTF-8 (UnicodeDecodeError)
+            return None
+    sns = record.get("Sns")
+    message = sns.get("Message") if isinstance(sns, Mapping) else None
+    return message if isinstance(message, str) else None
 
 
 def _carrier_value(value: object) -> list[str] | None:

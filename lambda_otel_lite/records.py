@@ -13,9 +13,14 @@ Two ways, for typed models and raw dicts alike::
         return process_records(event, handle)   # {"batchItemFailures": [...]}, as Powertools' BatchProcessor
 
 Each record span is a child of the invocation (batch) span and links to the record's producer
-context. It ends when the invocation does, with the time its block was left: so when the handler
-returns a partial batch response (``batchItemFailures``, whoever built it), the spans of the records
-it names get status ERROR, and the batch span records how many records failed.
+context; the producer's baggage is current inside its block. Where a record's context is: a record
+carrier extractor registered for the trigger
+(:func:`~lambda_otel_lite.propagation.register_record_carrier_extractor`), else the trigger's
+built-in carrier (SQS and SNS message attributes, a sampled ``AWSTraceHeader``); for the record
+spans only, ``get_carrier=`` comes first. It ends when the invocation does, with the time its block
+was left: so when the handler returns a partial batch response (``batchItemFailures``, whoever built
+it), the spans of the records it names get status ERROR, and the batch span records how many
+records failed.
 
 A failed record must reach Lambda's retry. Lambda honours a partial batch response for SQS, Kinesis
 and DynamoDB Streams only (``EventSource.batch_failures``), and only when the event source mapping
@@ -33,18 +38,25 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from opentelemetry import baggage as baggage_api
 from opentelemetry import context as context_api
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from lambda_otel_lite import semconv
 from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite.propagation import describe_extractor, record_carrier, record_extractor
+from lambda_otel_lite.sources._base import RecordContexts, context_of, producer_of
 from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE
 
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from opentelemetry.context import Context
+    from opentelemetry.trace import SpanContext
+
     from lambda_otel_lite.invocation import Invocation
+    from lambda_otel_lite.propagation import RecordCarrierFunction
     from lambda_otel_lite.sources import EventSource
 
 logger = logging.getLogger(__name__)
@@ -65,8 +77,9 @@ class RecordSpan:
     """The span of one record, as a context manager: ``with span:`` around the record's processing.
 
     Entering starts the span (a child of the invocation span, linked to the record's producer) and
-    makes it current; leaving records an exception and the end time. The span ends with the
-    invocation, at that time, once the handler's response is known.
+    makes it current, with the baggage the record's carrier held (set over the invocation's own
+    entries of the same names); leaving records an exception and the end time, and restores the
+    context. The span ends with the invocation, at that time, once the handler's response is known.
 
     A record whose processing raised is ERROR with the exception as an event, ``error.type`` its
     canonical class name (:func:`lambda_otel_lite.semconv.error_type`) and the exception's message as
@@ -86,6 +99,7 @@ class RecordSpan:
 
     __slots__ = (
         "_attributes",
+        "_baggage",
         "_end_ns",
         "_invocation",
         "_link",
@@ -103,11 +117,13 @@ class RecordSpan:
         attributes: dict[str, Any],
         link: Link | None,
         record_id: str | None,
+        baggage: Mapping[str, object] | None = None,
     ) -> None:
         self._invocation = invocation
         self._name = name
         self._attributes = attributes
         self._link = link
+        self._baggage = baggage
         self.record_id = record_id
         """The record's ``itemIdentifier`` in a partial batch response."""
         self._span: trace.Span | None = None
@@ -135,7 +151,7 @@ class RecordSpan:
         except Exception:
             _once.warning("record-span", "Starting a record span raised; the record is not traced", exc_info=True)
             self._span = trace.INVALID_SPAN
-        self._token = context_api.attach(trace.set_span_in_context(self._span))
+        self._token = context_api.attach(trace.set_span_in_context(self._span, _with_baggage(self._baggage)))
         if invocation is not None:
             invocation.record_spans.append(self)
         return self._span
@@ -173,11 +189,32 @@ class RecordSpan:
             _once.warning("record-end", "Ending a record span raised", exc_info=True)
 
 
-def traced_records(event: Any) -> Iterator[tuple[Any, RecordSpan]]:
+def _with_baggage(entries: Mapping[str, object] | None) -> Context | None:
+    """The current context with the producer's baggage *entries* set (None: the current context as is)."""
+    if not entries:
+        return None
+    context = context_api.get_current()
+    try:
+        for name, value in entries.items():
+            context = baggage_api.set_baggage(name, value, context)
+    except Exception:
+        _once.warning("record-baggage", "Setting a record's baggage raised; its block runs without it", exc_info=True)
+        return None
+    return context
+
+
+def traced_records(event: Any, *, get_carrier: RecordCarrierFunction | None = None) -> Iterator[tuple[Any, RecordSpan]]:
     """Each record of a batch *event* (typed model or raw dict) with its :class:`RecordSpan`.
 
     Outside an instrumented handler the spans are children of the current span and end at once.
     An event that is not a batch yields nothing.
+
+    *get_carrier* finds a record's carrier for this loop's record spans: it receives each raw record
+    (as Lambda delivers it, whatever the handler's event type) and returns a mapping of propagation
+    fields or None, before the extractor registered for the trigger
+    (:func:`~lambda_otel_lite.propagation.register_record_carrier_extractor`) and the built-in
+    carrier, which serve a record it gives no valid context for. The batch span's links are not
+    affected: that span started before the handler ran, with the registered and built-in carriers.
 
     Build the response as the trigger wants it: a partial batch response (``batchItemFailures``)
     for SQS, Kinesis and DynamoDB Streams; for any other trigger (SNS, S3), let a record's exception
@@ -192,35 +229,60 @@ def traced_records(event: Any) -> Iterator[tuple[Any, RecordSpan]]:
     """
     invocation: Invocation | None = CURRENT_INVOCATION.get()
     raw = _raw_event(invocation, event)
-    return _traced(invocation, event, raw, _source(invocation, raw))
+    return _traced(invocation, event, raw, _source(invocation, raw), get_carrier)
 
 
 def _traced(
-    invocation: Invocation | None, event: Any, raw: Any, source: EventSource
+    invocation: Invocation | None,
+    event: Any,
+    raw: Any,
+    source: EventSource,
+    get_carrier: RecordCarrierFunction | None = None,
 ) -> Iterator[tuple[Any, RecordSpan]]:
     """The records of *event* with their spans; *raw* is its raw event, from *source*."""
     raw_records = source.records(raw)
     records = _records(event) if not isinstance(event, Mapping) else raw_records
     # the contexts the invocation span linked, read from these very records when it started
-    known = invocation.record_contexts if invocation is not None and raw is invocation.event else []
+    known = invocation.record_contexts if invocation is not None and raw is invocation.event else None
+    extractor = record_extractor(source.key) if known is None else None
+    label = describe_extractor(extractor, f"the record carrier extractor for {source.key!r}") if extractor else ""
+    override = describe_extractor(get_carrier, "get_carrier") if get_carrier is not None else ""
     names = STATE.names
     for index, record in enumerate(records):
         raw_record = raw_records[index] if index < len(raw_records) else _dump(record)
-        raw_record = raw_record if isinstance(raw_record, Mapping) else {}
         attributes: dict[str, Any] = {}
+        bag: Mapping[str, object] | None = None
         try:
-            name = source.describe_record(raw_record, names, attributes)
-            span_context = known[index] if index < len(known) else source.record_context(raw_record)
-            record_id = source.record_id(raw_record)
+            described = raw_record if isinstance(raw_record, Mapping) else {}
+            name = source.describe_record(described, names, attributes)
+            context = context_of(record_carrier(get_carrier, raw_record, override), override) if get_carrier else None
+            if context is not None:
+                span_context, bag = producer_of(context)
+            elif known is not None:
+                span_context, bag = _known(known, index)
+            else:
+                span_context, bag = producer_of(source.record_parent(raw_record, extractor, label))
+            record_id = source.record_id(described)
         except Exception:
             _once.warning("describe-record", "Describing a record raised; its span is generic", exc_info=True)
-            name, span_context, record_id = "process", None, None
+            name, span_context, bag, record_id = "process", None, None, None
         link = Link(span_context) if span_context is not None else None
-        yield record, RecordSpan(invocation, name, attributes, link, record_id)
+        yield record, RecordSpan(invocation, name, attributes, link, record_id, bag)
 
 
-def process_records(event: Any, handle: Callable[[Any], object]) -> dict[str, list[dict[str, str]]]:
+def _known(known: list[SpanContext | None], index: int) -> tuple[SpanContext | None, Mapping[str, object] | None]:
+    """Record *index*'s span context and baggage, as the invocation read them when it started."""
+    if index >= len(known):
+        return None, None
+    return known[index], known.baggage.get(index) if isinstance(known, RecordContexts) else None
+
+
+def process_records(
+    event: Any, handle: Callable[[Any], object], *, get_carrier: RecordCarrierFunction | None = None
+) -> dict[str, list[dict[str, str]]]:
     """Call *handle* for each record of *event*, each in its record span; return the partial batch response.
+
+    *get_carrier* finds a record's carrier for the record spans, as in :func:`traced_records`.
 
     What a record whose *handle* raises (an ``Exception``) becomes depends on the trigger; either way
     its span records the exception first:
@@ -260,7 +322,7 @@ def process_records(event: Any, handle: Callable[[Any], object]) -> dict[str, li
     partial = source.batch_failures
     failures: list[dict[str, str]] = []
     fifo_failure: Exception | None = None
-    for record, span in _traced(invocation, event, raw, source):
+    for record, span in _traced(invocation, event, raw, source, get_carrier):
         if fifo_failure is not None:  # not processed: named for a retry, in order
             if not span.record_id:
                 raise fifo_failure  # it cannot be named: the whole batch is retried
@@ -325,6 +387,28 @@ def finish_records(invocation: Invocation, response: object, *, timed_out: bool 
                 f"Lambda ignores batchItemFailures for this trigger: {len(items)} failed record(s) are not retried",
             )
         )
+
+
+def warn_dropped_links(span: trace.Span, records: int) -> None:
+    """One warning per process: the batch span of *records* records lost links to the SDK's link limit.
+
+    The tracer provider keeps at most ``OTEL_SPAN_LINK_COUNT_LIMIT`` links per span (default 128,
+    read when the provider is created, as ``SpanLimits``) and drops the rest without a word; the
+    count comes from the span itself (``ReadableSpan.dropped_links``), so it is exact for any
+    provider, one given its own ``SpanLimits`` too. Called only when *span* dropped some.
+    """
+    dropped = getattr(span, "dropped_links", 0)
+    kept = len(getattr(span, "links", ()))
+    _once.warning(
+        "batch-links-dropped",
+        "The batch span of %d records got %d links, but the tracer provider keeps at most %d per span "
+        "(OTEL_SPAN_LINK_COUNT_LIMIT): %d were dropped. Each record span still links its own producer; set "
+        "OTEL_SPAN_LINK_COUNT_LIMIT (before init_telemetry) to at least the batch size to keep them all",
+        records,
+        kept + dropped,
+        kept,
+        dropped,
+    )
 
 
 def failed_ids(response: object) -> set[str] | None:

@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from opentelemetry.trace import SpanContext, SpanKind, get_current_span
+from opentelemetry.baggage import get_all
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, get_current_span, set_span_in_context
 
 from lambda_otel_lite import semconv
 from lambda_otel_lite._mapping import find_key
-from lambda_otel_lite.propagation import extract_context
+from lambda_otel_lite.propagation import (
+    RecordCarrierFunction,
+    describe_extractor,
+    extract_context,
+    record_carrier,
+)
 
 if TYPE_CHECKING:
+    from opentelemetry.context import Context
     from opentelemetry.util.types import AttributeValue
 
     from lambda_otel_lite.semconv import AttributeNames
@@ -83,11 +90,18 @@ class EventSource:
         """Add this source's attributes to *attributes*; return the span name it suggests, if any."""
         return None
 
-    def record_contexts(self, event: Any) -> list[SpanContext | None]:
-        """The producer's span context of each record of a batch, in order (None for a record without
-        one): the invocation span links them all, and the record spans reuse them. Empty when the
-        event's records carry none."""
-        return []
+    def record_contexts(self, event: Any, extractor: RecordCarrierFunction | None = None) -> RecordContexts:
+        """The producer's context of each record of a batch, in order (None for a record without one),
+        read once per invocation: the invocation span links them all, and the record spans reuse them
+        (with their baggage). *extractor* is the record carrier extractor registered for this trigger.
+        Empty when neither it nor the source's built-in carrier can find one (nothing is read)."""
+        contexts = RecordContexts()
+        if extractor is None and not self.carries_context:
+            return contexts
+        label = describe_extractor(extractor, f"the record carrier extractor for {self.key!r}") if extractor else ""
+        for record in self.records(event):
+            contexts.add(self.record_parent(record, extractor, label))
+        return contexts
 
     # --- batches: per-record spans and partial batch responses ------------------------------
 
@@ -103,9 +117,22 @@ class EventSource:
         """The record's ``itemIdentifier`` in a partial batch response (and its message id)."""
         return None
 
-    def record_context(self, record: Mapping[str, Any]) -> SpanContext | None:
-        """The producer's span context the record carries, if any."""
+    carries_context: ClassVar[bool] = False
+    """Whether the trigger's records have a built-in carrier (:meth:`record_context`)."""
+
+    def record_context(self, record: Mapping[str, Any]) -> Context | None:
+        """The producer's context the record's built-in carrier holds (a valid span context, and the
+        baggage that came with it), if any."""
         return None
+
+    def record_parent(self, record: object, extractor: RecordCarrierFunction | None, label: str) -> Context | None:
+        """The producer's context of the raw *record*: the carrier *extractor* (named *label*) finds
+        when it holds a valid span context, else the built-in carrier's."""
+        if extractor is not None:
+            context = context_of(record_carrier(extractor, record, label), label)
+            if context is not None:
+                return context
+        return self.record_context(mapping(record)) if self.carries_context else None
 
     def describe_record(self, record: Mapping[str, Any], names: AttributeNames, attributes: Attributes) -> str:
         """Add the record span's attributes to *attributes*; return its name."""
@@ -192,23 +219,55 @@ class MessagingSource(EventSource):
                 attributes[self.aws_key] = value
         return self._messaging(self.destination(record), attributes)
 
-    def record_contexts(self, event: Any) -> list[SpanContext | None]:
-        return [self.record_context(mapping(record)) for record in self.records(event)]
-
 
 MULTIPLE_SOURCES = "multiple_sources"
 """The destination of a batch from several queues (``docs/faas/aws-lambda.md``, "SQS event")."""
 
 
-def context_of(carrier: Mapping[str, Any], source: str) -> SpanContext | None:
-    """The valid span context the configured propagators find in *carrier*, or None."""
+def context_of(carrier: Mapping[str, Any] | None, source: str) -> Context | None:
+    """The context the configured propagators find in *carrier* (its span context, baggage) when it
+    holds a valid span context, or None."""
     if not carrier:
         return None
     context = extract_context(carrier, source)
     if context is None:
         return None
-    span_context = get_current_span(context).get_span_context()
-    return span_context if span_context.is_valid else None
+    return context if get_current_span(context).get_span_context().is_valid else None
+
+
+def span_context_in(span_context: SpanContext | None) -> Context | None:
+    """A context holding *span_context* (from a carrier no propagator reads: an X-Ray header), or None."""
+    return set_span_in_context(NonRecordingSpan(span_context)) if span_context is not None else None
+
+
+def producer_of(context: Context | None) -> tuple[SpanContext | None, Mapping[str, object] | None]:
+    """The span context and the baggage (None when empty) of a record's producer *context*."""
+    if context is None:
+        return None, None
+    return get_current_span(context).get_span_context(), get_all(context) or None
+
+
+class RecordContexts(list[SpanContext | None]):
+    """The producer's span context of each record of a batch, in order (None for a record without
+    one), as the batch span links them; and, by record index, the baggage of the records whose
+    carrier had some (:attr:`baggage`), which the record spans make current.
+
+    A list, so that it stands where a list of span contexts is expected (``Invocation.record_contexts``).
+    """
+
+    __slots__ = ("baggage",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.baggage: dict[int, Mapping[str, object]] = {}
+        """The baggage of record *index*, for the records whose carrier had some."""
+
+    def add(self, context: Context | None) -> None:
+        """Append the producer *context* of the next record (None: it carries none)."""
+        span_context, entries = producer_of(context)
+        if entries:
+            self.baggage[len(self)] = entries
+        self.append(span_context)
 
 
 def agreed[T](values: Iterable[T]) -> T | None:

@@ -43,6 +43,10 @@ class DynamoDbSource(EventSource):
     conventions require the operation on a datasource span (``model/faas/spans.yaml``,
     ``faas.datasource.server``), and a batch of several operations has no one value. Each record's
     span (``traced_records``) carries its own.
+
+    A stream record carries no trace context of AWS's making; one the writer stored in the item is
+    read by a record carrier extractor registered for ``"dynamodb"``, and then links the batch span
+    and the record's span.
     """
 
     __slots__ = ()

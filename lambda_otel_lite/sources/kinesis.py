@@ -11,8 +11,10 @@ if TYPE_CHECKING:
 
 
 class KinesisSource(MessagingSource):
-    """Kinesis batches: the stream is the destination (``arn:...:stream/NAME``). Records carry no
-    trace context of their own, so the batch span has no links.
+    """Kinesis batches: the stream is the destination (``arn:...:stream/NAME``). A record has no
+    place for a trace context but its data: without a record carrier extractor registered for
+    ``"kinesis"`` (:func:`~lambda_otel_lite.propagation.json_record_carrier`), the batch span has no
+    links and nothing is read.
 
     ``messaging.system`` is ``aws.kinesis``: the conventions have no value for Kinesis, and this
     follows the spelling of their newest AWS value, ``aws.sns``.

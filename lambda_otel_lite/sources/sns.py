@@ -11,18 +11,20 @@ from lambda_otel_lite.sources._base import MessagingSource, arn_resource, contex
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from opentelemetry.trace import SpanContext
+    from opentelemetry.context import Context
 
 
 class SnsSource(MessagingSource):
     """SNS notifications (``Records[].Sns``): the topic is the destination; the trace context is in
-    the ``MessageAttributes`` (``{"traceparent": {"Type": "String", "Value": ...}}``)."""
+    the ``MessageAttributes`` (``{"traceparent": {"Type": "String", "Value": ...}}``), after a record
+    carrier extractor registered for ``"sns"``."""
 
     __slots__ = ()
     key = "sns"
     system = "aws.sns"
     single_message = True  # SNS invokes a function with one message per event (Lambda Developer Guide, with-sns.html)
     aws_key = semconv.AWS_SNS_TOPIC_ARN
+    carries_context = True
 
     def destination(self, record: Mapping[str, Any]) -> str | None:
         return arn_resource(mapping(record.get("Sns")).get("TopicArn"))
@@ -33,5 +35,5 @@ class SnsSource(MessagingSource):
     def record_id(self, record: Mapping[str, Any]) -> str | None:
         return text(mapping(record.get("Sns")).get("MessageId"))
 
-    def record_context(self, record: Mapping[str, Any]) -> SpanContext | None:
+    def record_context(self, record: Mapping[str, Any]) -> Context | None:
         return context_of(mapping(mapping(record.get("Sns")).get("MessageAttributes")), "an SNS notification")

@@ -8,22 +8,25 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_otel_lite import semconv
 from lambda_otel_lite.propagation import sampled_xray_context
-from lambda_otel_lite.sources._base import MessagingSource, arn_resource, context_of, mapping, text
+from lambda_otel_lite.sources._base import MessagingSource, arn_resource, context_of, mapping, span_context_in, text
 
 if TYPE_CHECKING:
-    from opentelemetry.trace import SpanContext
+    from opentelemetry.context import Context
 
 
 class SqsSource(MessagingSource):
-    """SQS batches. A message's context is its ``traceparent`` message attribute (any configured
-    propagator), else that of the SNS notification its body holds, else its X-Ray ``AWSTraceHeader`` when
-    sampled (:func:`~lambda_otel_lite.propagation.sampled_xray_context`)."""
+    """SQS batches. A message's built-in context is its ``traceparent`` message attribute (any
+    configured propagator; with its ``baggage``), else that of the SNS notification its body holds,
+    else its X-Ray ``AWSTraceHeader`` when sampled
+    (:func:`~lambda_otel_lite.propagation.sampled_xray_context`). A record carrier extractor
+    registered for ``"sqs"`` comes first (a context in the message body)."""
 
     __slots__ = ()
     key = "sqs"
     system = "aws_sqs"
     batch_failures = True
     aws_key = semconv.AWS_SQS_QUEUE_URL
+    carries_context = True
 
     def destination(self, record: Mapping[str, Any]) -> str | None:
         return arn_resource(record.get("eventSourceARN"))
@@ -34,17 +37,19 @@ class SqsSource(MessagingSource):
     def record_id(self, record: Mapping[str, Any]) -> str | None:
         return text(record.get("messageId"))
 
-    def record_context(self, record: Mapping[str, Any]) -> SpanContext | None:
-        span_context = context_of(mapping(record.get("messageAttributes")), "an SQS message")
-        if span_context is None:
+    def record_context(self, record: Mapping[str, Any]) -> Context | None:
+        context = context_of(mapping(record.get("messageAttributes")), "an SQS message")
+        if context is None:
             notification = sns_notification(record.get("body"))
             if notification is not None:
-                span_context = context_of(mapping(notification.get("MessageAttributes")), "an SNS notification")
-        if span_context is None:
-            span_context = sampled_xray_context(
-                mapping(record.get("attributes")).get("AWSTraceHeader"), "an SQS message's AWSTraceHeader"
+                context = context_of(mapping(notification.get("MessageAttributes")), "an SNS notification")
+        if context is None:
+            context = span_context_in(
+                sampled_xray_context(
+                    mapping(record.get("attributes")).get("AWSTraceHeader"), "an SQS message's AWSTraceHeader"
+                )
             )
-        return span_context
+        return context
 
 
 _SQS_DOMAINS = {"aws": "amazonaws.com", "aws-us-gov": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}

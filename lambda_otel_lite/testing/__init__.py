@@ -214,7 +214,7 @@ def reset() -> None:
 
     It shuts the active tracer provider down (exporting what it holds) and forgets every global
     of the library: the provider and tracer, the processing mode and its extension, the cold-start
-    flag, the SIGTERM handler, registered carrier extractors, span observers, the timeout
+    flag, the SIGTERM handler, the log correlation, registered carrier extractors, span observers, the timeout
     watchdog's invocations, the open spans, cached ARN attributes and which warnings were logged.
     The ``fresh_lambda`` fixture of the pytest plugin calls it around a test, so that a test of
     ``faas.cold_start`` passes whatever ran before it.
@@ -225,9 +225,10 @@ def reset() -> None:
         >>> STATE.provider is None, STATE.cold_start
         (True, True)
     """
-    from lambda_otel_lite import _log, _timeouts, invocation, propagation, telemetry
+    from lambda_otel_lite import _log, _logs, _timeouts, invocation, propagation, telemetry
 
     telemetry._reset_for_tests()
+    _logs.uninstall()
     telemetry._OBSERVERS.clear()
     propagation._reset_extractors_for_tests()
     invocation._arn_attributes.cache_clear()

@@ -41,6 +41,7 @@ SYNC_PACKAGE_MODULES = [
     "lambda_otel_lite",
     "lambda_otel_lite._config",
     "lambda_otel_lite._log",
+    "lambda_otel_lite._logs",
     "lambda_otel_lite._mapping",
     "lambda_otel_lite._otlp",
     "lambda_otel_lite._timeouts",
