@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import sys as _sys
 from typing import TYPE_CHECKING, Any
 
 from lambda_otel_lite._config import ProcessorMode
@@ -28,6 +29,7 @@ from lambda_otel_lite.resource import get_lambda_resource
 from lambda_otel_lite.telemetry import init_telemetry
 
 if TYPE_CHECKING:
+    from lambda_otel_lite.outgoing import inject_context
     from lambda_otel_lite.records import RecordSpan, process_records, traced_records
 
 __version__ = "0.1.0"
@@ -45,6 +47,7 @@ __all__ = [
     "__version__",
     "get_lambda_resource",
     "init_telemetry",
+    "inject_context",
     "instrumented",
     "json_record_carrier",
     "process_records",
@@ -61,4 +64,14 @@ def __getattr__(name: str) -> Any:
         from lambda_otel_lite import records
 
         return getattr(records, name)
+    if name == "inject_context":  # loads with its first use, as the batch API does
+        from lambda_otel_lite import outgoing
+
+        return outgoing.inject_context
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if "botocore" in _sys.modules:  # boto3 imported first (as isort orders imports): hook it before any client exists
+    from lambda_otel_lite import _botocore
+
+    _botocore.maybe_install()

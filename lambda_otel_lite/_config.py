@@ -169,6 +169,14 @@ LOG_CORRELATION = EnvVar(
     "`AWS_LAMBDA_LOG_FORMAT=JSON` they are fields of each JSON log line; with the text format, add them to "
     "the format ([Logs tied to traces](logs.md)). `false` turns it off.",
 )
+AWS_SDK_CONTEXT = EnvVar(
+    "LAMBDA_OTEL_LITE_AWS_SDK_CONTEXT",
+    "true | false",
+    "true",
+    "AWS SDK calls carry the trace context out (SQS and SNS message attributes, the `headers` of a "
+    "`lambda.invoke` JSON payload) under a span of the call, once the function's code imports boto3 "
+    "([Tracing across functions](tracing-across-functions.md)). `false` leaves every AWS call as it is.",
+)
 COMPRESSION_LEVEL = EnvVar(
     "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL",
     "0-9",
@@ -245,6 +253,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     HTTP_KNOWN_METHODS,
     INIT_SPAN,
     LOG_CORRELATION,
+    AWS_SDK_CONTEXT,
     COMPRESSION_LEVEL,
     LOG_LEVEL,
     OUTPUT_TYPE,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -238,6 +239,10 @@ def start_invocation(
     model), passed to ``get_carrier`` and registered extractors. Explicit arguments (``name``,
     ``kind``, ``attributes``, ``parent_context``) win over what the event source derives.
     """
+    if "botocore" in sys.modules:  # context out on AWS SDK calls; nothing to do in a function without boto3
+        from lambda_otel_lite import _botocore  # deferred: only functions that use the AWS SDK load it
+
+        _botocore.maybe_install()
     span_attributes: MutableAttributes = {}
     record_contexts: list[SpanContext | None] = []
     record_links = 0

@@ -21,6 +21,7 @@ one pipeline, with lambda-otel-lite's processors added to it.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -508,6 +509,10 @@ def init_telemetry(
         _release(previous, previous_adoption)
     _install_global_provider(adopted)
     _logs.install(config, service_name=str(provider.resource.attributes.get("service.name", "")))
+    if "botocore" in sys.modules:  # context out on AWS SDK calls; nothing to do in a function without boto3
+        from lambda_otel_lite import _botocore  # deferred: only functions that use the AWS SDK load it
+
+        _botocore.maybe_install()
     STATE.mode = _start_mode(config)
     return tracer, provider
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import threading
 import time
 import uuid
@@ -229,6 +230,9 @@ def reset() -> None:
 
     telemetry._reset_for_tests()
     _logs.uninstall()
+    aws_calls = sys.modules.get("lambda_otel_lite._botocore")
+    if aws_calls is not None:
+        aws_calls.uninstall()
     telemetry._OBSERVERS.clear()
     propagation._reset_extractors_for_tests()
     invocation._arn_attributes.cache_clear()

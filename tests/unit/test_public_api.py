@@ -17,6 +17,7 @@ PUBLIC = [
     "__version__",
     "get_lambda_resource",
     "init_telemetry",
+    "inject_context",
     "instrumented",
     "json_record_carrier",
     "process_records",

@@ -111,6 +111,16 @@ CUSTOM_ENUM_MEMBERS: dict[str, frozenset[object]] = {
 }
 """Custom values of a registry enum that we emit on purpose, by key."""
 
+AWS_SDK_SPAN_KEYS: dict[str, object] = {
+    # model/aws/sdk-spans.yaml (v1.44.0), span.aws.client: the AWS SDK client span still refs
+    # rpc.system ("The value `aws-api`", required) and rpc.service, which the registry has since
+    # deprecated (model/rpc/deprecated/registry-deprecated.yaml). The conventions' own span definition
+    # wins for the spans of AWS SDK calls (lambda_otel_lite/_aws_operations.py), with exactly that value.
+    "rpc.system": "aws-api",
+    "rpc.service": None,
+}
+"""Deprecated keys the AWS SDK span definition requires, with the one value allowed (None: any string)."""
+
 NEVER_ALLOWED: dict[str, str] = {
     "messaging.operation": "deprecated (model/messaging/deprecated/registry-deprecated.yaml), renamed to "
     "messaging.operation.type; allowed in no mode",
@@ -160,6 +170,11 @@ def problems(key: str, value: object, mode: str) -> list[str]:
     legacy_names = mode in ("legacy", "http/dup")
     if key in NEVER_ALLOWED:
         return [NEVER_ALLOWED[key]]
+    if key in AWS_SDK_SPAN_KEYS:
+        allowed = AWS_SDK_SPAN_KEYS[key]
+        if allowed is None:
+            return [] if isinstance(value, str) else [f"expected string, got {type(value).__name__}"]
+        return [] if value == allowed else [f"model/aws/sdk-spans.yaml allows {allowed!r} only"]
     entry = registry_entry(key)
     if entry is None:
         if key.startswith(OURS):
