@@ -152,7 +152,7 @@ def register_record_carrier_extractor[F: RecordCarrierFunction](
         >>> @register_record_carrier_extractor("dynamodb")  # the writer stored its traceparent in the item
         ... def from_item(record):
         ...     image = record["dynamodb"].get("NewImage", {})
-        ...     return {"traceparent": image["traceparent"]["S"]} if "traceparent" in image else None
+        ...     return {"traceparent": image.get("traceparent", {}).get("S")} if "traceparent" in image else None
         >>> register_record_carrier_extractor("kinesis", json_record_carrier("trace"))  # data: {"trace": {...}}
         <function json_record_carrier('trace') at ...>
     """
