@@ -1,6 +1,7 @@
 """Every development task of lambda-otel-lite. Run through ./noxw, which finds Python 3.12/3.13.
 
-Default sessions (``./noxw``): tests on 3.12 and 3.13, lint, typecheck, docs.
+Default sessions (``./noxw``): tests on 3.12 and 3.13, lowest (the unit and functional tests on the
+declared dependency floors; about a minute), lint, typecheck, docs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import nox
 
 nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.sessions = ["tests", "lowest", "lint", "typecheck", "docs"]
 nox.options.error_on_missing_interpreters = True
 
 PYTHONS = ["3.12", "3.13"]
@@ -32,6 +33,70 @@ def tests(session: nox.Session) -> None:
     session.run(
         "pytest", "--cov", "--cov-report=term", *session.posargs, env={"COVERAGE_FILE": f".coverage.{session.python}"}
     )
+
+
+# The test tools released with each OpenTelemetry version (0.66b1 goes with 1.45): their own floors
+# would lift opentelemetry-api above ours, so the lowest session takes whichever fits our floors.
+_OTEL_RELEASE_TRAIN = ("opentelemetry-instrumentation",)
+
+_VERSIONS = (
+    "import importlib.metadata as m, json; "
+    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+)
+
+
+def _installed(session: nox.Session) -> dict[str, str]:
+    """Every distribution installed in the session's environment: canonical name -> version."""
+    import json
+
+    from packaging.utils import canonicalize_name
+
+    output = session.run_install("python", "-c", _VERSIONS, silent=True)  # None when installs are skipped (-R)
+    if not output:
+        return {}
+    return {canonicalize_name(name): version for name, version in json.loads(output.splitlines()[-1]).items()}
+
+
+@nox.session(python="3.12", venv_backend="uv")
+def lowest(session: nox.Session) -> None:
+    """The unit and functional tests on the lowest versions pyproject.toml declares (uv: --resolution lowest-direct).
+
+    Our dependencies and extras are installed at their lowest allowed versions, and each must be
+    exactly its declared floor (a floor nothing can install, as opentelemetry-sdk>=1.27 beside
+    otlp-stdout-span-exporter 0.16, fails here). The test tools are then installed around them
+    without moving them (the packages below ours may move, as they would for a user of those tools).
+    """
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    project = PYPROJECT["project"]
+    extras = sorted(project["optional-dependencies"])
+    declared = [Requirement(text) for text in project["dependencies"]]
+    declared += [Requirement(text) for extra in extras for text in project["optional-dependencies"][extra]]
+    session.install("--resolution=lowest-direct", "-e", f".[{','.join(extras)}]")
+    ours = _installed(session)
+    floors = {}
+    for requirement in declared:
+        name = canonicalize_name(requirement.name)
+        (floor,) = [Version(spec.version) for spec in requirement.specifier if spec.operator == ">="]
+        floors[name] = floor
+        if ours and Version(ours[name]) != floor:
+            session.error(f"{requirement} installs as {name} {ours[name]} at the lowest: raise the floor to it")
+    pins = Path(session.create_tmp()) / "lowest-constraints.txt"
+    pins.write_text("".join(f"{name}=={floor}\n" for name, floor in sorted(floors.items())))
+    tools = []
+    for text in nox.project.dependency_groups(PYPROJECT, "test"):
+        requirement = Requirement(text)
+        if requirement.name.startswith(_OTEL_RELEASE_TRAIN):
+            requirement.specifier = type(requirement.specifier)()
+        tools.append(str(requirement))
+    session.install("-c", str(pins), *tools)
+    moved = {name: ver for name, ver in _installed(session).items() if name in floors and Version(ver) != floors[name]}
+    if moved:
+        session.error(f"the test tools moved our dependencies off their floors: {moved}")
+    session.log("lowest: " + ", ".join(f"{name} {ours.get(name, floor)}" for name, floor in sorted(floors.items())))
+    session.run("pytest", "tests/unit", "tests/functional", *session.posargs)
 
 
 @nox.session(python="3.12")

@@ -1,13 +1,24 @@
 """Every environment variable the library reads, declared once, parsed once.
 
-Each variable is an :class:`EnvVar` in :data:`ENV_VARS` with its type, default and meaning; the
-documentation's configuration table is tested against this list. :func:`load_config` reads them
-all in one pass at :func:`~lambda_otel_lite.init_telemetry` time and never again on the
-invocation path.
+Each variable is an :class:`EnvVar`: its name, the values it takes, its typed default (the value
+the code uses when the variable is unset), the parser that turns a value into that type, and what
+it does. Nothing else in the package writes a default or a variable's name: :class:`Config`'s
+defaults are the declarations' defaults, and the documentation's configuration table is rendered
+from :data:`ENV_VARS` (``markdown_table``) and tested as rendered. :func:`load_config` reads them
+all in one pass at :func:`~lambda_otel_lite.init_telemetry` time and never again on the invocation
+path.
 
 Rules (DESIGN.md §3): an explicit argument beats the environment, which beats the default. A bad
 environment value logs one warning naming the variable, the value, the allowed values and the
 fallback, and the default is used.
+
+Example:
+    >>> QUEUE_SIZE.default
+    2048
+    >>> QUEUE_SIZE.parse("64"), QUEUE_SIZE.parse(None), QUEUE_SIZE.parse(" ")
+    (64, 2048, 2048)
+    >>> load_config({"AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start"}).initialization_type
+    <InitializationType.SNAP_START: 'snap-start'>
 """
 
 from __future__ import annotations
@@ -16,12 +27,15 @@ import enum
 import logging
 import os
 import time
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 logger = logging.getLogger(__name__)
+
+# Not configuration (it stays here until a module of its own takes it; see MAX_OPEN_SPANS below):
+IMPORTED_NS = time.time_ns()
+"""When lambda-otel-lite was imported (every module of it imports this one first)."""
 
 
 class ProcessorMode(enum.StrEnum):
@@ -52,194 +66,552 @@ class SemconvMode(enum.Enum):
     """Both sets."""
 
 
-MANAGED_INSTANCES = "lambda-managed-instances"
-"""``AWS_LAMBDA_INITIALIZATION_TYPE`` of Lambda Managed Instances."""
+class ExporterChoice(enum.StrEnum):
+    """Which exporter the default ``LambdaSpanProcessor`` gets (``LAMBDA_OTEL_LITE_EXPORTER``)."""
 
-IMPORTED_NS = time.time_ns()
-"""When lambda-otel-lite was imported (every module of it imports this one first)."""
+    NATIVE = "native"
+    PACKAGE = "otlp-stdout-span-exporter"
 
 
-class EnvVar(NamedTuple):
-    """Declaration of one environment variable."""
+class InitializationType(enum.StrEnum):
+    """How Lambda initialised this execution environment (``AWS_LAMBDA_INITIALIZATION_TYPE``).
+
+    A ``StrEnum``: each member equals its string, so ``config.initialization_type == "snap-start"``
+    still holds; compare with the members.
+
+    Example:
+        >>> InitializationType("snap-start") is InitializationType.SNAP_START
+        True
+    """
+
+    ON_DEMAND = "on-demand"
+    """Initialised for an invocation that waits for it."""
+    PROVISIONED_CONCURRENCY = "provisioned-concurrency"
+    """Initialised ahead of traffic; no invocation waits for the init."""
+    SNAP_START = "snap-start"
+    """Initialised once per published version, then restored from a snapshot."""
+    LAMBDA_MANAGED_INSTANCES = "lambda-managed-instances"
+    """Lambda Managed Instances: concurrent requests in processes of their own, never frozen."""
+
+
+class OutputType(enum.StrEnum):
+    """Where the stdout exporter writes its records (``OTLP_STDOUT_SPAN_EXPORTER_OUTPUT_TYPE``)."""
+
+    STDOUT = "stdout"
+    PIPE = "pipe"
+
+
+class Kind(enum.Enum):
+    """Who sets a variable, and so where it is documented."""
+
+    SETTING = "setting"
+    """Users set it: a row of the configuration table (``docs/configuration.md``)."""
+    LAMBDA = "lambda"
+    """Lambda sets it: a row of the configuration table, read and never set by users."""
+    CLI = "cli"
+    """The local CLI (``lambda-otel-lite forward``) reads it: documented on ``docs/local.md``, not in the table."""
+    INTERNAL = "internal"
+    """lambda-otel-lite's own test suite sets it: declared here, documented for no user."""
+
+
+class EnvVar[T](NamedTuple):
+    """Declaration of one environment variable: the only place its name, type and default are written.
+
+    ``parser`` turns a set, non-blank value into a ``T``; given an invalid one, it logs one warning
+    (:func:`_warn_invalid`) and returns ``default``. Unset and blank values give ``default``.
+    """
 
     name: str
-    type: str
-    default: str
+    values: str
+    """The values it takes, as the documentation shows them."""
+    default: T
+    """The typed value the code uses when the variable is unset (rendered into the docs by :func:`render_value`)."""
+    parser: Callable[[EnvVar[T], str], T]
     doc: str
+    kind: Kind = Kind.SETTING
+    allowed: str = ""
+    """The allowed values as a warning names them (``values`` when empty)."""
+
+    def parse(self, value: str | None) -> T:
+        """*value* as a ``T``: ``default`` when None or blank; an invalid one warns and gives ``default``."""
+        if value is None or not value.strip():
+            return self.default
+        return self.parser(self, value)
+
+    def read(self, environ: Mapping[str, str] | None = None) -> T:
+        """This variable from *environ* (default: the process environment), parsed."""
+        return self.parse((os.environ if environ is None else environ).get(self.name))
+
+    @property
+    def default_text(self) -> str:
+        """The default as the documentation shows it, and as a value that parses back to it."""
+        return render_value(self.default)
+
+    @property
+    def type(self) -> str:
+        """``values``, under the name the first declarations used."""
+        return self.values
 
 
-MODE = EnvVar(
+def render_value(value: object) -> str:
+    """A typed value as an environment variable would spell it (``""``: unset).
+
+    Example:
+        >>> render_value(True), render_value(ProcessorMode.SYNC), render_value(frozenset({"b", "a"}))
+        ('true', 'sync', 'a,b')
+    """
+    if value is None or value is SemconvMode.LEGACY:  # the legacy names are what no opt-in gives
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, int | str):
+        return str(value)
+    if isinstance(value, Mapping):
+        return ",".join(f"{key}={item}" for key, item in value.items())
+    if isinstance(value, frozenset):
+        return ",".join(sorted(value))
+    if isinstance(value, tuple):
+        return ",".join(value)
+    raise TypeError(f"no rendering for a default of type {type(value).__name__}")
+
+
+def _warn_invalid(var: EnvVar[Any], value: str, allowed: str, fallback: str) -> None:
+    logger.warning(
+        "Invalid value for %s: %r (allowed: %s); using %s",
+        var.name,
+        value,
+        allowed,
+        fallback,
+    )
+
+
+def _invalid[T](var: EnvVar[T], value: str) -> T:
+    """Warn that *value* is not one of *var*'s values; its default."""
+    _warn_invalid(var, value, var.allowed or var.values, render_value(var.default) or "unset")
+    return var.default
+
+
+# --- parsers: (declaration, a set non-blank value) -> the typed value -----------------------------
+
+
+def _choice[E: enum.StrEnum](choices: type[E]) -> Callable[[EnvVar[E], str], E]:
+    """One of *choices*, ignoring case and surrounding space."""
+
+    def parse(var: EnvVar[E], value: str) -> E:
+        try:
+            return choices(value.strip().lower())
+        except ValueError:
+            return _invalid(var, value)
+
+    return parse
+
+
+def _integer(minimum: int, maximum: int | None = None) -> Callable[[EnvVar[int], str], int]:
+    """An integer from *minimum* to *maximum* (inclusive)."""
+
+    def parse(var: EnvVar[int], value: str) -> int:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            return _invalid(var, value)
+        if number < minimum or (maximum is not None and number > maximum):
+            return _invalid(var, value)
+        return number
+
+    return parse
+
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+def _switch(var: EnvVar[bool], value: str) -> bool:
+    """``true``, ``1``, ``yes``, ``on`` or ``false``, ``0``, ``no``, ``off`` (any case)."""
+    word = value.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    return _invalid(var, value)
+
+
+def _text(var: EnvVar[str | None], value: str) -> str | None:
+    """The value as it is."""
+    return value
+
+
+def _raw(var: EnvVar[str], value: str) -> str:
+    """The value as it is, for a parser elsewhere (``resource.parse_resource_attributes``)."""
+    return value
+
+
+def _names(var: EnvVar[tuple[str, ...]], value: str) -> tuple[str, ...]:
+    """A comma-separated list, in order, items stripped, empty items dropped."""
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _semconv(var: EnvVar[SemconvMode], value: str) -> SemconvMode:
+    """As OpenTelemetry reads it: a list where ``http/dup`` wins over ``http``; anything else is legacy."""
+    items = {item.strip().lower() for item in value.split(",")}
+    if "http/dup" in items:
+        return SemconvMode.DUP
+    if "http" in items:
+        return SemconvMode.STABLE
+    return SemconvMode.LEGACY
+
+
+def _redact_keys(var: EnvVar[frozenset[str]], value: str) -> frozenset[str]:
+    """Extra keys (lower-cased) on top of the defaults, or ``off``."""
+    if value.strip().lower() in ("off", "none", "false"):
+        return frozenset()
+    keys, bad = set(var.default), []
+    for item in value.split(","):
+        key = item.strip()
+        if not key or any(char in key for char in "=& \t"):
+            bad.append(item)
+        else:
+            keys.add(key.lower())
+    if bad:
+        _warn_invalid(
+            var,
+            value,
+            "comma-separated query keys without '=', '&' or spaces, or off",
+            f"the defaults plus the valid keys (ignoring {bad!r})",
+        )
+    return frozenset(keys)
+
+
+def _known_methods(var: EnvVar[frozenset[str]], value: str) -> frozenset[str]:
+    """A full override of the known methods, case-sensitive; items that are not tokens are ignored."""
+    methods, bad = set(), []
+    for item in value.split(","):
+        method = item.strip()
+        if method and all(char.isalnum() or char in "!#$%&'*+-.^_`|~" for char in method):
+            methods.add(method)
+        elif method:
+            bad.append(item)
+    if bad:
+        _warn_invalid(
+            var,
+            value,
+            "comma-separated HTTP method names (tokens)",
+            f"the valid methods (ignoring {bad!r})",
+        )
+    return frozenset(methods)
+
+
+LOG_LEVELS = {"debug": "DEBUG", "info": "INFO", "warn": "WARN", "warning": "WARN", "error": "ERROR"}
+"""Accepted spellings of a record's log level, as ``otlp-stdout-span-exporter`` parses them."""
+
+
+def parse_log_level(value: str) -> str | None:
+    """``DEBUG``, ``INFO``, ``WARN`` or ``ERROR`` for a spelling ``otlp-stdout-span-exporter`` accepts, else None."""
+    return LOG_LEVELS.get(value.lower())
+
+
+def _log_level(var: EnvVar[str | None], value: str) -> str | None:
+    level = parse_log_level(value.strip())
+    return _invalid(var, value) if level is None else level
+
+
+def parse_headers(value: str | None) -> dict[str, str]:
+    """``key1=value1,key2=value2`` as ``otlp-stdout-span-exporter`` reads it: keys lower-cased and stripped,
+    values stripped and split on the first ``=``, items without ``=`` or a key skipped, and
+    ``content-type`` / ``content-encoding`` ignored (the record fixes them)."""
+    headers: dict[str, str] = {}
+    if not value:
+        return headers
+    for pair in value.split(","):
+        if "=" not in pair:
+            continue
+        key, _, rest = pair.strip().partition("=")
+        key = key.strip().lower()
+        if key and key not in ("content-type", "content-encoding"):
+            headers[key] = rest.strip()
+    return headers
+
+
+def _headers(var: EnvVar[Mapping[str, str]], value: str) -> Mapping[str, str]:
+    return parse_headers(value)
+
+
+# --- the declarations, in documentation order -------------------------------------------------------
+
+MIN_MAX_RECORD_BYTES = 4096
+"""The smallest ``LAMBDA_OTEL_LITE_MAX_RECORD_BYTES`` (and ``max_record_bytes`` argument) accepted."""
+
+DEFAULT_REDACTED_QUERY_KEYS = frozenset(
+    key.lower()
+    for key in (
+        "AWSAccessKeyId",
+        "Signature",
+        "sig",
+        "X-Goog-Signature",
+        "X-Amz-Signature",
+        "X-Amz-Credential",
+        "X-Amz-Security-Token",
+    )
+)
+"""The HTTP conventions' keys (``url.query``) and AWS's SigV4 presigned-URL keys, lower-cased."""
+
+DEFAULT_HTTP_KNOWN_METHODS = frozenset(
+    ("CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE")
+)
+"""The members of ``http.request.method`` (semantic conventions v1.44.0, ``model/http/registry.yaml``)."""
+
+_BOOL = "true | false"
+_BOOL_ALLOWED = "true or false"
+
+MODE: EnvVar[ProcessorMode] = EnvVar(
     "LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE",
-    "sync | async | finalize",
-    "sync",
+    " | ".join(ProcessorMode),
+    ProcessorMode.SYNC,
+    _choice(ProcessorMode),
     "Processing mode: `sync` exports before the handler returns; `async` exports from the internal "
     "extension thread after the response is sent; `finalize` leaves export to your processors and "
     "flushes on SIGTERM.",
+    allowed=", ".join(ProcessorMode),
 )
-QUEUE_SIZE = EnvVar(
+QUEUE_SIZE: EnvVar[int] = EnvVar(
     "LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE",
     "positive int",
-    "2048",
+    2048,
+    _integer(1),
     "Maximum number of finished spans the default `LambdaSpanProcessor` holds between flushes; "
     "spans beyond it are dropped, counted and reported.",
+    allowed="a positive integer",
 )
-SERVICE_NAME = EnvVar(
+SERVICE_NAME: EnvVar[str | None] = EnvVar(
     "OTEL_SERVICE_NAME",
     "string",
-    "$AWS_LAMBDA_FUNCTION_NAME",
-    "`service.name` resource attribute; overrides `service.name` in `OTEL_RESOURCE_ATTRIBUTES`.",
+    None,
+    _text,
+    "`service.name` resource attribute; overrides `service.name` in `OTEL_RESOURCE_ATTRIBUTES`. Unset: "
+    "the function's name (`AWS_LAMBDA_FUNCTION_NAME`).",
 )
-RESOURCE_ATTRIBUTES = EnvVar(
+RESOURCE_ATTRIBUTES: EnvVar[str] = EnvVar(
     "OTEL_RESOURCE_ATTRIBUTES",
     "key=value,key2=value2",
     "",
+    _raw,
     "Extra resource attributes, values URL-decoded. They override the detected Lambda attributes; "
     "malformed items are skipped with one warning.",
 )
-SEMCONV_OPT_IN = EnvVar(
+SEMCONV_OPT_IN: EnvVar[SemconvMode] = EnvVar(
     "OTEL_SEMCONV_STABILITY_OPT_IN",
     "comma-separated list",
-    "",
+    SemconvMode.LEGACY,
+    _semconv,
     "`http` emits the current stable OpenTelemetry HTTP/FaaS attribute names, `http/dup` emits them "
     "and the seed's legacy names; otherwise the legacy names only.",
 )
-PROPAGATORS = EnvVar(
+PROPAGATORS: EnvVar[tuple[str, ...]] = EnvVar(
     "OTEL_PROPAGATORS",
     "comma-separated list",
-    "tracecontext,baggage",
-    "Propagators used to extract the parent context from event carriers (read by OpenTelemetry).",
+    ("tracecontext", "baggage"),
+    _names,
+    "Propagators used to extract the parent context from event carriers (read by OpenTelemetry); "
+    "`xray-lambda` makes the environment's X-Ray header the parent ([Custom carriers and X-Ray](carriers.md)).",
 )
-EXPORTER = EnvVar(
+EXPORTER: EnvVar[ExporterChoice] = EnvVar(
     "LAMBDA_OTEL_LITE_EXPORTER",
-    "native | otlp-stdout-span-exporter",
-    "native",
+    " | ".join(ExporterChoice),
+    ExporterChoice.NATIVE,
+    _choice(ExporterChoice),
     "The default exporter: `native` is lambda-otel-lite's `StdoutSpanExporter` (its own OTLP encoder, "
     "the same record); `otlp-stdout-span-exporter` is that package's `OTLPStdoutSpanExporter` (protobuf).",
+    allowed=", ".join(ExporterChoice),
 )
-MAX_RECORD_BYTES = EnvVar(
+MAX_RECORD_BYTES: EnvVar[int] = EnvVar(
     "LAMBDA_OTEL_LITE_MAX_RECORD_BYTES",
-    "int >= 4096",
-    "262144",
+    f"int >= {MIN_MAX_RECORD_BYTES}",
+    262_144,
+    _integer(MIN_MAX_RECORD_BYTES),
     "Largest telemetry line `StdoutSpanExporter` writes, newline included (CloudWatch Logs keeps at most "
     "256 KB per log event). A batch over it is written as several records; a single span over it loses "
     "attributes, then events, or is dropped, and is counted and reported.",
+    allowed=f"an integer >= {MIN_MAX_RECORD_BYTES}",
 )
-TIMEOUT_MARGIN_MS = EnvVar(
+TIMEOUT_MARGIN_MS: EnvVar[int] = EnvVar(
     "LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS",
     "int >= 0 (milliseconds)",
-    "100",
+    100,
+    _integer(0),
     "How long before an invocation's deadline an instrumented invocation still running is reported "
     "as timed out: its span ends with status ERROR and `error.type` `timeout`, the spans still open "
     "in it end as cut short, and all of it is exported before Lambda stops the function. `0` turns "
     "the watchdog off. A margin of half the invocation's time or more is clamped to half of it.",
+    allowed="an integer >= 0 (milliseconds; 0 turns it off)",
 )
-REDACT_QUERY_KEYS = EnvVar(
+REDACT_QUERY_KEYS: EnvVar[frozenset[str]] = EnvVar(
     "LAMBDA_OTEL_LITE_REDACT_QUERY_KEYS",
     "comma-separated keys, or off",
-    "",
+    DEFAULT_REDACTED_QUERY_KEYS,
+    _redact_keys,
     "Query-string parameters whose values become `REDACTED` in `http.target` and `url.query`, added to "
     "the defaults: `AWSAccessKeyId`, `Signature`, `sig`, `X-Goog-Signature` (the HTTP conventions' list) "
     "and `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token` (SigV4 presigned URLs). Keys "
     "match ignoring case and percent-encoding. `off` turns redaction off.",
 )
-HTTP_KNOWN_METHODS = EnvVar(
+HTTP_KNOWN_METHODS: EnvVar[frozenset[str]] = EnvVar(
     "OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS",
     "comma-separated HTTP methods",
-    "",
+    DEFAULT_HTTP_KNOWN_METHODS,
+    _known_methods,
     "The HTTP methods recognised in the current naming (`OTEL_SEMCONV_STABILITY_OPT_IN` `http` or "
     "`http/dup`): another method is recorded as `_OTHER` with `http.request.method_original`, and its "
-    "span is named `HTTP`. Unset: the conventions' list (`CONNECT`, `DELETE`, `GET`, `HEAD`, `OPTIONS`, "
-    "`PATCH`, `POST`, `PUT`, `QUERY`, `TRACE`); a value replaces it whole, case-sensitive.",
+    "span is named `HTTP`. Unset: the conventions' list (the default); a value replaces it whole, "
+    "case-sensitive.",
 )
-INIT_SPAN = EnvVar(
+INIT_SPAN: EnvVar[bool] = EnvVar(
     "LAMBDA_OTEL_LITE_INIT_SPAN",
-    "true | false",
-    "false",
+    _BOOL,
+    False,
+    _switch,
     "`true` adds a `lambda.init` span to the trace of an on-demand environment's first invocation, as a "
     "child of its invocation span: from the process's start (read from `/proc`; where there is none, from "
     "the import of lambda-otel-lite) to the start of that invocation. Never on warm invocations, nor with "
     "provisioned concurrency or SnapStart, whose init ran before any caller waited.",
+    allowed=_BOOL_ALLOWED,
 )
-LOG_CORRELATION = EnvVar(
+LOG_CORRELATION: EnvVar[bool] = EnvVar(
     "LAMBDA_OTEL_LITE_LOG_CORRELATION",
-    "true | false",
-    "true",
+    _BOOL,
+    True,
+    _switch,
     "Every `logging` record gets `otelTraceID`, `otelSpanID`, `otelTraceSampled` and `otelServiceName` (the "
     "names of `opentelemetry-instrumentation-logging`): the current span's ids, `0` outside a span. With "
     "`AWS_LAMBDA_LOG_FORMAT=JSON` they are fields of each JSON log line; with the text format, add them to "
     "the format ([Logs tied to traces](logs.md)). `false` turns it off.",
+    allowed=_BOOL_ALLOWED,
 )
-AWS_SDK_CONTEXT = EnvVar(
+AWS_SDK_CONTEXT: EnvVar[bool] = EnvVar(
     "LAMBDA_OTEL_LITE_AWS_SDK_CONTEXT",
-    "true | false",
-    "true",
+    _BOOL,
+    True,
+    _switch,
     "AWS SDK calls carry the trace context out (SQS and SNS message attributes, the `headers` of a "
     "`lambda.invoke` JSON payload) under a span of the call, once the function's code imports boto3 "
     "([Tracing across functions](tracing-across-functions.md)). `false` leaves every AWS call as it is.",
+    allowed=_BOOL_ALLOWED,
 )
-COMPRESSION_LEVEL = EnvVar(
+COMPRESSION_LEVEL: EnvVar[int] = EnvVar(
     "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL",
     "0-9",
-    "6",
+    6,
+    _integer(0, 9),
     "Gzip level of the stdout exporter: 0 none, 1 fastest, 9 smallest. As in `otlp-stdout-span-exporter`, "
     "it overrides the exporter's `gzip_level` argument; a bad value falls back to the argument, else 6.",
+    allowed="an integer from 0 to 9",
 )
-LOG_LEVEL = EnvVar(
+LOG_LEVEL: EnvVar[str | None] = EnvVar(
     "OTLP_STDOUT_SPAN_EXPORTER_LOG_LEVEL",
     "debug | info | warn | error",
-    "",
+    None,
+    _log_level,
     "Adds a `level` field to every telemetry record, for log filters. Overrides the exporter's "
     "`log_level` argument; a bad value falls back to the argument.",
+    allowed="debug, info, warn, error",
 )
-OUTPUT_TYPE = EnvVar(
+OUTPUT_TYPE: EnvVar[OutputType] = EnvVar(
     "OTLP_STDOUT_SPAN_EXPORTER_OUTPUT_TYPE",
-    "stdout | pipe",
-    "stdout",
+    " | ".join(OutputType),
+    OutputType.STDOUT,
+    _choice(OutputType),
     "`pipe` writes records to the named pipe `/tmp/otlp-stdout-span-exporter.pipe` (for an extension "
     "that reads it), falling back to stdout when it is missing or a write fails.",
+    allowed=", ".join(OutputType),
 )
-OTLP_HEADERS = EnvVar(
+OTLP_HEADERS: EnvVar[Mapping[str, str]] = EnvVar(
     "OTEL_EXPORTER_OTLP_HEADERS",
     "key=value,key2=value2",
-    "",
+    MappingProxyType({}),
+    _headers,
     "Headers copied into every telemetry record for the forwarder (keys lower-cased; `content-type` and "
     "`content-encoding` are ignored). The values are written into your logs.",
 )
-OTLP_TRACES_HEADERS = EnvVar(
+OTLP_TRACES_HEADERS: EnvVar[Mapping[str, str]] = EnvVar(
     "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
     "key=value,key2=value2",
-    "",
+    MappingProxyType({}),
+    _headers,
     "As `OTEL_EXPORTER_OTLP_HEADERS`, for traces; its keys win.",
 )
-# Set by AWS Lambda; read, never set, by users.
-FUNCTION_NAME = EnvVar("AWS_LAMBDA_FUNCTION_NAME", "string", "", "Set by Lambda: `faas.name`.")
-FUNCTION_VERSION = EnvVar("AWS_LAMBDA_FUNCTION_VERSION", "string", "", "Set by Lambda: `faas.version`.")
-LOG_STREAM_NAME = EnvVar(
-    "AWS_LAMBDA_LOG_STREAM_NAME", "string", "", "Set by Lambda: `faas.instance` and `aws.log.stream.names`."
+
+
+def _set_by_lambda(name: str, values: str, doc: str) -> EnvVar[str | None]:
+    """A variable Lambda sets: read as it is, never set by users."""
+    return EnvVar(name, values, None, _text, doc, Kind.LAMBDA)
+
+
+FUNCTION_NAME = _set_by_lambda("AWS_LAMBDA_FUNCTION_NAME", "string", "Set by Lambda: `faas.name`.")
+FUNCTION_VERSION = _set_by_lambda("AWS_LAMBDA_FUNCTION_VERSION", "string", "Set by Lambda: `faas.version`.")
+LOG_STREAM_NAME = _set_by_lambda(
+    "AWS_LAMBDA_LOG_STREAM_NAME", "string", "Set by Lambda: `faas.instance` and `aws.log.stream.names`."
 )
-LOG_GROUP_NAME = EnvVar("AWS_LAMBDA_LOG_GROUP_NAME", "string", "", "Set by Lambda: `aws.log.group.names`.")
-MEMORY_SIZE = EnvVar("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "int (MB)", "", "Set by Lambda: `faas.max_memory` (in bytes).")
-REGION = EnvVar("AWS_REGION", "string", "", "Set by Lambda: `cloud.region`.")
-INITIALIZATION_TYPE = EnvVar(
+LOG_GROUP_NAME = _set_by_lambda("AWS_LAMBDA_LOG_GROUP_NAME", "string", "Set by Lambda: `aws.log.group.names`.")
+MEMORY_SIZE = _set_by_lambda(
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "int (MB)", "Set by Lambda: `faas.max_memory` (in bytes)."
+)
+REGION = _set_by_lambda("AWS_REGION", "string", "Set by Lambda: `cloud.region`.")
+INITIALIZATION_TYPE: EnvVar[InitializationType] = EnvVar(
     "AWS_LAMBDA_INITIALIZATION_TYPE",
-    "on-demand | provisioned-concurrency | snap-start",
-    "on-demand",
+    " | ".join(InitializationType),
+    InitializationType.ON_DEMAND,
+    _choice(InitializationType),
     "Set by Lambda. With `provisioned-concurrency` no invocation is marked as a cold start. With "
     "`LAMBDA_OTEL_LITE_EXPORTER=otlp-stdout-span-exporter`, only `on-demand` environments in async mode "
-    "load that exporter after the first response.",
+    "load that exporter after the first response. `lambda-managed-instances`: the processes of one "
+    "environment take turns on its stdout.",
+    Kind.LAMBDA,
+    allowed=", ".join(InitializationType),
 )
-RUNTIME_API = EnvVar(
-    "AWS_LAMBDA_RUNTIME_API", "host:port", "", "Set by Lambda: where the Runtime and Extensions APIs listen."
+RUNTIME_API = _set_by_lambda(
+    "AWS_LAMBDA_RUNTIME_API", "host:port", "Set by Lambda: where the Runtime and Extensions APIs listen."
 )
-EXECUTION_ENV = EnvVar(
+EXECUTION_ENV = _set_by_lambda(
     "AWS_EXECUTION_ENV",
     "string",
-    "",
     "Set by Lambda's managed runtimes (`AWS_Lambda_python3.12`). `awslambdaric` leaves the main "
     "thread free for signal handlers only then; the SIGTERM flush does not depend on it.",
 )
+TRACE_HEADER = _set_by_lambda(
+    "_X_AMZN_TRACE_ID",
+    "X-Ray trace header",
+    "Set by Lambda's runtime for each invocation (from `Lambda-Runtime-Trace-Id`): read per invocation. "
+    "A sampled header is a link of the invocation span; with `xray-lambda` in `OTEL_PROPAGATORS`, its parent.",
+)
+# The local CLI's (lambda-otel-lite forward, invoke --forward): documented on docs/local.md.
+OTLP_TRACES_ENDPOINT: EnvVar[str | None] = EnvVar(
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "URL",
+    None,
+    _text,
+    "Where `lambda-otel-lite forward` posts the records (OTLP/HTTP traces URL).",
+    Kind.CLI,
+)
+OTLP_ENDPOINT: EnvVar[str | None] = EnvVar(
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "URL",
+    None,
+    _text,
+    "Without `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: this URL plus `/v1/traces`.",
+    Kind.CLI,
+)
+# lambda-otel-lite's own test suite (tests/conftest.py): internal errors re-raise.
+STRICT: EnvVar[bool] = EnvVar(
+    "LAMBDA_OTEL_LITE_STRICT",
+    _BOOL,
+    False,
+    _switch,
+    "Internal errors of the library re-raise instead of being logged once (set by its own test suite).",
+    Kind.INTERNAL,
+    allowed=_BOOL_ALLOWED,
+)
 
-ENV_VARS: tuple[EnvVar, ...] = (
+ENV_VARS: tuple[EnvVar[Any], ...] = (
     MODE,
     QUEUE_SIZE,
     SERVICE_NAME,
@@ -268,274 +640,146 @@ ENV_VARS: tuple[EnvVar, ...] = (
     INITIALIZATION_TYPE,
     RUNTIME_API,
     EXECUTION_ENV,
+    TRACE_HEADER,
+    OTLP_TRACES_ENDPOINT,
+    OTLP_ENDPOINT,
 )
-"""Every variable the library reads, in documentation order."""
+"""Every variable users, Lambda or the local CLI set, in documentation order (the test fixture clears them all)."""
+
+INTERNAL_ENV_VARS: tuple[EnvVar[Any], ...] = (STRICT,)
+"""The variables of lambda-otel-lite's own tests: declared, and left out of the documentation on purpose."""
+
+ALL_ENV_VARS: tuple[EnvVar[Any], ...] = ENV_VARS + INTERNAL_ENV_VARS
+"""Every variable the package reads."""
+
+TABLE_KINDS = frozenset({Kind.SETTING, Kind.LAMBDA})
+"""The kinds the configuration table lists (the CLI's are on the local page; internal ones nowhere)."""
+
+
+def _cell(text: str) -> str:
+    """*text* as one cell of a pipe table: every ``|`` escaped, so that the row keeps its columns.
+
+    A ``|`` inside a code span cannot be escaped for every renderer (GitHub splits the cell there;
+    Python-Markdown shows the backslash), so a declaration must not have one.
+    """
+    if "\n" in text or any("|" in code for code in text.split("`")[1::2]):
+        raise ValueError(f"a table cell cannot hold a newline or a '|' inside a code span: {text!r}")
+    return text.replace("|", "\\|")
 
 
 def markdown_table() -> str:
     """The configuration table of the docs (``docs/configuration.md``), from :data:`ENV_VARS`."""
     rows = ["| variable | values | default | effect |", "| --- | --- | --- | --- |"]
     for var in ENV_VARS:
-        default = f"`{var.default}`" if var.default else ""
-        rows.append(f"| `{var.name}` | {var.type} | {default} | {var.doc} |")
+        if var.kind in TABLE_KINDS:
+            default = var.default_text
+            cells = (f"`{var.name}`", var.values, f"`{default}`" if default else "", var.doc)
+            rows.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     return "\n".join(rows) + "\n"
 
 
-DEFAULT_QUEUE_SIZE = 2048
-DEFAULT_TIMEOUT_MARGIN_MS = 100
-DEFAULT_MAX_RECORD_BYTES = 262_144
-MIN_MAX_RECORD_BYTES = 4096
+# Each default is written once, in its declaration; these names are kept for the modules that import them.
+DEFAULT_QUEUE_SIZE = QUEUE_SIZE.default
+DEFAULT_TIMEOUT_MARGIN_MS = TIMEOUT_MARGIN_MS.default
+DEFAULT_MAX_RECORD_BYTES = MAX_RECORD_BYTES.default
+DEFAULT_COMPRESSION_LEVEL = COMPRESSION_LEVEL.default
+MANAGED_INSTANCES = InitializationType.LAMBDA_MANAGED_INSTANCES
+"""``AWS_LAMBDA_INITIALIZATION_TYPE`` of Lambda Managed Instances (the member; equal to its string)."""
+XRAY_TRACE_HEADER = TRACE_HEADER.name
+"""Set by the runtime for each invocation, from ``Lambda-Runtime-Trace-Id``: not configuration."""
 
-
-class ExporterChoice(enum.StrEnum):
-    """Which exporter the default ``LambdaSpanProcessor`` gets (``LAMBDA_OTEL_LITE_EXPORTER``)."""
-
-    NATIVE = "native"
-    PACKAGE = "otlp-stdout-span-exporter"
-
-
-DEFAULT_REDACTED_QUERY_KEYS = frozenset(
-    key.lower()
-    for key in (
-        "AWSAccessKeyId",
-        "Signature",
-        "sig",
-        "X-Goog-Signature",
-        "X-Amz-Signature",
-        "X-Amz-Credential",
-        "X-Amz-Security-Token",
-    )
-)
-"""The HTTP conventions' keys (``url.query``) and AWS's SigV4 presigned-URL keys, lower-cased."""
-
-DEFAULT_HTTP_KNOWN_METHODS = frozenset(
-    ("CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE")
-)
-"""The members of ``http.request.method`` (semantic conventions v1.44.0, ``model/http/registry.yaml``)."""
-
-
-class Config(NamedTuple):
-    """The parsed environment. Built once by :func:`load_config`."""
-
-    mode: ProcessorMode = ProcessorMode.SYNC
-    queue_size: int = DEFAULT_QUEUE_SIZE
-    semconv: SemconvMode = SemconvMode.LEGACY
-    exporter: ExporterChoice = ExporterChoice.NATIVE
-    timeout_margin_ms: int = DEFAULT_TIMEOUT_MARGIN_MS
-    """``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``; 0: no timeout watchdog."""
-    init_span: bool = False
-    """``LAMBDA_OTEL_LITE_INIT_SPAN``."""
-    log_correlation: bool = True
-    """``LAMBDA_OTEL_LITE_LOG_CORRELATION``: trace and span ids on every ``logging`` record."""
-    redact_query_keys: frozenset[str] = DEFAULT_REDACTED_QUERY_KEYS
-    """Lower-cased query keys whose values are redacted (:data:`DEFAULT_REDACTED_QUERY_KEYS` by default); empty: off."""
-    known_methods: frozenset[str] = DEFAULT_HTTP_KNOWN_METHODS
-    """``OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS``: the methods kept as they are in the current naming."""
-    xray_lambda: bool = False
-    """``OTEL_PROPAGATORS`` names ``xray-lambda``: the environment's X-Ray header may be the parent."""
-    initialization_type: str = "on-demand"
-    """``AWS_LAMBDA_INITIALIZATION_TYPE``: on-demand, provisioned-concurrency, snap-start, lambda-managed-instances."""
-    runtime_api: str | None = None
-    execution_env: str | None = None
-    function_version: str | None = None
-    """``AWS_LAMBDA_FUNCTION_VERSION``: the version an alias in the invoked ARN resolves to."""
-    function_name: str | None = None
-    """``AWS_LAMBDA_FUNCTION_NAME``: the span name of an invocation whose context has none."""
-
-    @property
-    def provisioned_concurrency(self) -> bool:
-        return self.initialization_type == "provisioned-concurrency"
-
-    @property
-    def managed_instances(self) -> bool:
-        """Lambda Managed Instances: concurrent requests in processes of their own, never frozen."""
-        return self.initialization_type == MANAGED_INSTANCES
-
-    @property
-    def on_demand(self) -> bool:
-        """Initialised for an invocation that waits (not provisioned concurrency or SnapStart)."""
-        return self.initialization_type == "on-demand"
-
-
-def _warn_invalid(var: EnvVar, value: str, allowed: str, fallback: str) -> None:
-    logger.warning(
-        "Invalid value for %s: %r (allowed: %s); using %s",
-        var.name,
-        value,
-        allowed,
-        fallback,
-    )
-
-
-def parse_mode(value: str | None) -> ProcessorMode:
-    """Parse ``LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE``; unset or invalid gives ``sync``."""
-    return _parse_choice(MODE, value, ProcessorMode, ProcessorMode.SYNC)
-
-
-def _parse_choice[E: enum.StrEnum](var: EnvVar, value: str | None, choices: type[E], default: E) -> E:
-    """One of *choices*, ignoring case and surrounding space; unset gives *default*, invalid warns and gives it."""
-    if value is None or not value.strip():
-        return default
-    try:
-        return choices(value.strip().lower())
-    except ValueError:
-        _warn_invalid(var, value, ", ".join(choice.value for choice in choices), default.value)
-        return default
-
-
-def parse_queue_size(value: str | None) -> int:
-    """Parse ``LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE``; unset or invalid gives 2048."""
-    return _parse_int(QUEUE_SIZE, value, 1, "a positive integer", DEFAULT_QUEUE_SIZE)
-
-
-def _parse_int(var: EnvVar, value: str | None, minimum: int, allowed: str, default: int) -> int:
-    """An integer variable of at least *minimum*; unset gives *default*, invalid warns and gives it."""
-    if value is None or not value.strip():
-        return default
-    try:
-        number = int(value.strip())
-    except ValueError:
-        number = minimum - 1
-    if number < minimum:
-        _warn_invalid(var, value, allowed, str(default))
-        return default
-    return number
-
-
-def parse_semconv(value: str | None) -> SemconvMode:
-    """Parse ``OTEL_SEMCONV_STABILITY_OPT_IN`` as OpenTelemetry does: a list where ``http/dup`` wins."""
-    if not value:
-        return SemconvMode.LEGACY
-    items = {item.strip().lower() for item in value.split(",")}
-    if "http/dup" in items:
-        return SemconvMode.DUP
-    if "http" in items:
-        return SemconvMode.STABLE
-    return SemconvMode.LEGACY
-
-
-def load_config(environ: Mapping[str, str] | None = None) -> Config:
-    """Read every variable the library needs, once."""
-    env = os.environ if environ is None else environ
-    return Config(
-        mode=parse_mode(env.get(MODE.name)),
-        queue_size=parse_queue_size(env.get(QUEUE_SIZE.name)),
-        semconv=parse_semconv(env.get(SEMCONV_OPT_IN.name)),
-        exporter=parse_exporter(env.get(EXPORTER.name)),
-        timeout_margin_ms=parse_timeout_margin(env.get(TIMEOUT_MARGIN_MS.name)),
-        init_span=parse_bool(INIT_SPAN, env.get(INIT_SPAN.name)),
-        log_correlation=parse_bool(LOG_CORRELATION, env.get(LOG_CORRELATION.name), default=True),
-        redact_query_keys=parse_redact_query_keys(env.get(REDACT_QUERY_KEYS.name)),
-        known_methods=parse_known_methods(env.get(HTTP_KNOWN_METHODS.name)),
-        xray_lambda="xray-lambda" in [name.strip() for name in (env.get(PROPAGATORS.name) or "").split(",")],
-        initialization_type=env.get(INITIALIZATION_TYPE.name) or "on-demand",
-        runtime_api=env.get(RUNTIME_API.name) or None,
-        function_version=env.get(FUNCTION_VERSION.name) or None,
-        function_name=env.get(FUNCTION_NAME.name) or None,
-        execution_env=env.get(EXECUTION_ENV.name) or None,
-    )
-
-
-def parse_exporter(value: str | None) -> ExporterChoice:
-    """Parse ``LAMBDA_OTEL_LITE_EXPORTER``; unset or invalid gives ``native``."""
-    return _parse_choice(EXPORTER, value, ExporterChoice, ExporterChoice.NATIVE)
-
-
-def parse_max_record_bytes(value: str | None) -> int:
-    """Parse ``LAMBDA_OTEL_LITE_MAX_RECORD_BYTES``; unset or invalid gives 262144."""
-    allowed = f"an integer >= {MIN_MAX_RECORD_BYTES}"
-    return _parse_int(MAX_RECORD_BYTES, value, MIN_MAX_RECORD_BYTES, allowed, DEFAULT_MAX_RECORD_BYTES)
-
-
-def parse_redact_query_keys(value: str | None) -> frozenset[str]:
-    """Parse ``LAMBDA_OTEL_LITE_REDACT_QUERY_KEYS``: extra keys (lower-cased) on top of the defaults, or ``off``."""
-    if value is None or not value.strip():
-        return DEFAULT_REDACTED_QUERY_KEYS
-    if value.strip().lower() in ("off", "none", "false"):
-        return frozenset()
-    keys, bad = set(DEFAULT_REDACTED_QUERY_KEYS), []
-    for item in value.split(","):
-        key = item.strip()
-        if not key or any(char in key for char in "=& \t"):
-            bad.append(item)
-        else:
-            keys.add(key.lower())
-    if bad:
-        _warn_invalid(
-            REDACT_QUERY_KEYS,
-            value,
-            "comma-separated query keys without '=', '&' or spaces, or off",
-            f"the defaults plus the valid keys (ignoring {bad!r})",
-        )
-    return frozenset(keys)
-
-
-def parse_known_methods(value: str | None) -> frozenset[str]:
-    """Parse ``OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS``: a full override of the known methods, case-sensitive.
-
-    ``docs/http/http-spans.md`` (v1.44.0): "this list MUST be a full override of the default known
-    methods". Unset or blank gives :data:`DEFAULT_HTTP_KNOWN_METHODS`; an item that is not a token
-    (spaces, separators) is ignored with one warning.
-    """
-    if value is None or not value.strip():
-        return DEFAULT_HTTP_KNOWN_METHODS
-    methods, bad = set(), []
-    for item in value.split(","):
-        method = item.strip()
-        if method and all(char.isalnum() or char in "!#$%&'*+-.^_`|~" for char in method):
-            methods.add(method)
-        elif method:
-            bad.append(item)
-    if bad:
-        _warn_invalid(
-            HTTP_KNOWN_METHODS,
-            value,
-            "comma-separated HTTP method names (tokens)",
-            f"the valid methods (ignoring {bad!r})",
-        )
-    return frozenset(methods)
-
-
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off"})
-
-
-def parse_bool(var: EnvVar, value: str | None, *, default: bool = False) -> bool:
-    """A switch: ``true``, ``1``, ``yes``, ``on`` or ``false``, ``0``, ``no``, ``off`` (any case).
-
-    Unset or blank gives *default*; anything else warns and gives *default*.
-    """
-    if value is None or not value.strip():
-        return default
-    word = value.strip().lower()
-    if word in _TRUE:
-        return True
-    if word in _FALSE:
-        return False
-    _warn_invalid(var, value, "true or false", "true" if default else "false")
-    return default
-
+# --- not configuration: kept here until a module of its own takes it (IMPORTED_NS too) ---------------
 
 MAX_OPEN_SPANS = 10_000
 """Open spans the timeout path knows of at once (``_timeouts.OpenSpans`` or the ``LambdaSpanProcessor``
 that keeps them); beyond it (spans that are never ended, by the thousand) new ones are not tracked."""
 
 
-def parse_timeout_margin(value: str | None) -> int:
-    """Parse ``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``; unset or invalid gives 100 (0 turns the watchdog off)."""
-    return _parse_int(
-        TIMEOUT_MARGIN_MS, value, 0, "an integer >= 0 (milliseconds; 0 turns it off)", DEFAULT_TIMEOUT_MARGIN_MS
+class Config(NamedTuple):
+    """The parsed environment. Built once by :func:`load_config`; each default is its variable's."""
+
+    mode: ProcessorMode = MODE.default
+    queue_size: int = QUEUE_SIZE.default
+    semconv: SemconvMode = SEMCONV_OPT_IN.default
+    exporter: ExporterChoice = EXPORTER.default
+    timeout_margin_ms: int = TIMEOUT_MARGIN_MS.default
+    """``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``; 0: no timeout watchdog."""
+    init_span: bool = INIT_SPAN.default
+    """``LAMBDA_OTEL_LITE_INIT_SPAN``."""
+    log_correlation: bool = LOG_CORRELATION.default
+    """``LAMBDA_OTEL_LITE_LOG_CORRELATION``: trace and span ids on every ``logging`` record."""
+    redact_query_keys: frozenset[str] = REDACT_QUERY_KEYS.default
+    """Lower-cased query keys whose values are redacted (:data:`DEFAULT_REDACTED_QUERY_KEYS` by default); empty: off."""
+    known_methods: frozenset[str] = HTTP_KNOWN_METHODS.default
+    """``OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS``: the methods kept as they are in the current naming."""
+    xray_lambda: bool = "xray-lambda" in PROPAGATORS.default
+    """``OTEL_PROPAGATORS`` names ``xray-lambda``: the environment's X-Ray header may be the parent."""
+    initialization_type: InitializationType = INITIALIZATION_TYPE.default
+    """``AWS_LAMBDA_INITIALIZATION_TYPE``."""
+    runtime_api: str | None = RUNTIME_API.default
+    execution_env: str | None = EXECUTION_ENV.default
+    function_version: str | None = FUNCTION_VERSION.default
+    """``AWS_LAMBDA_FUNCTION_VERSION``: the version an alias in the invoked ARN resolves to."""
+    function_name: str | None = FUNCTION_NAME.default
+    """``AWS_LAMBDA_FUNCTION_NAME``: the span name of an invocation whose context has none."""
+
+    @property
+    def provisioned_concurrency(self) -> bool:
+        return self.initialization_type is InitializationType.PROVISIONED_CONCURRENCY
+
+    @property
+    def snap_start(self) -> bool:
+        """SnapStart: the init ran once, before the snapshot; this environment was restored from it."""
+        return self.initialization_type is InitializationType.SNAP_START
+
+    @property
+    def managed_instances(self) -> bool:
+        """Lambda Managed Instances: concurrent requests in processes of their own, never frozen."""
+        return self.initialization_type is InitializationType.LAMBDA_MANAGED_INSTANCES
+
+    @property
+    def on_demand(self) -> bool:
+        """Initialised for an invocation that waits (not provisioned concurrency or SnapStart)."""
+        return self.initialization_type is InitializationType.ON_DEMAND
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """Read every variable the library needs, once."""
+    env = os.environ if environ is None else environ
+    return Config(
+        mode=MODE.read(env),
+        queue_size=QUEUE_SIZE.read(env),
+        semconv=SEMCONV_OPT_IN.read(env),
+        exporter=EXPORTER.read(env),
+        timeout_margin_ms=TIMEOUT_MARGIN_MS.read(env),
+        init_span=INIT_SPAN.read(env),
+        log_correlation=LOG_CORRELATION.read(env),
+        redact_query_keys=REDACT_QUERY_KEYS.read(env),
+        known_methods=HTTP_KNOWN_METHODS.read(env),
+        xray_lambda="xray-lambda" in PROPAGATORS.read(env),
+        initialization_type=INITIALIZATION_TYPE.read(env),
+        runtime_api=RUNTIME_API.read(env),
+        execution_env=EXECUTION_ENV.read(env),
+        function_version=FUNCTION_VERSION.read(env),
+        function_name=FUNCTION_NAME.read(env),
     )
 
 
-DEFAULT_COMPRESSION_LEVEL = 6
-LOG_LEVELS = {"debug": "DEBUG", "info": "INFO", "warn": "WARN", "warning": "WARN", "error": "ERROR"}
-"""Accepted spellings of a record's log level, as ``otlp-stdout-span-exporter`` parses them."""
+# --- a switch read outside Config ----------------------------------------------------------------------
 
 
-def parse_log_level(value: str) -> str | None:
-    """``DEBUG``, ``INFO``, ``WARN`` or ``ERROR`` for a spelling ``otlp-stdout-span-exporter`` accepts, else None."""
-    return LOG_LEVELS.get(value.lower())
+def parse_bool(var: EnvVar[bool], value: str | None, *, default: bool | None = None) -> bool:
+    """A switch: ``true``, ``1``, ``yes``, ``on`` or ``false``, ``0``, ``no``, ``off`` (any case).
+
+    Unset or blank gives *var*'s default (or *default*, when given); anything else warns and gives it.
+    Prefer ``var.parse(value)`` / ``var.read()``.
+    """
+    if default is not None and default != var.default:
+        var = var._replace(default=default)
+    return var.parse(value)
+
+
+# --- the stdout exporter's variables: otlp-stdout-span-exporter's precedence ---------------------------
 
 
 class ExporterSettings(NamedTuple):
@@ -559,11 +803,13 @@ def exporter_settings(
     """Resolve the stdout exporter's settings with ``otlp-stdout-span-exporter``'s precedence.
 
     Unlike the rest of the library, its variables override the constructor's arguments, because
-    that package does so and users configure both exporters the same way. ``max_record_bytes`` is
-    lambda-otel-lite's own: the argument wins, and the variable is read only without one.
+    that package does so and users configure both exporters the same way; and as in that package,
+    a set variable is read as it is (a blank one is invalid) and a bad one falls back to the
+    argument. ``max_record_bytes`` is lambda-otel-lite's own: the argument wins, and the variable is
+    read only without one.
     """
     env = os.environ if environ is None else environ
-    level = DEFAULT_COMPRESSION_LEVEL if gzip_level is None else gzip_level
+    level = COMPRESSION_LEVEL.default if gzip_level is None else gzip_level
     raw = env.get(COMPRESSION_LEVEL.name)
     if raw is not None:
         try:
@@ -573,51 +819,33 @@ def exporter_settings(
         if 0 <= parsed <= 9:
             level = parsed
         else:
-            _warn_invalid(COMPRESSION_LEVEL, raw, "an integer from 0 to 9", str(level))
+            _warn_invalid(COMPRESSION_LEVEL, raw, COMPRESSION_LEVEL.allowed, str(level))
     record_level = log_level
     raw = env.get(LOG_LEVEL.name)
     if raw is not None:
         parsed_level = parse_log_level(raw)
         if parsed_level is None:
-            _warn_invalid(LOG_LEVEL, raw, "debug, info, warn, error", repr(log_level) if log_level else "no level")
+            fallback = repr(log_level) if log_level else "no level"
+            _warn_invalid(LOG_LEVEL, raw, LOG_LEVEL.allowed, fallback)
         else:
             record_level = parsed_level
     to_pipe = bool(pipe)
     raw = env.get(OUTPUT_TYPE.name)
     if raw is not None:
-        to_pipe = raw.lower() == "pipe"
-        if not to_pipe and raw.lower() != "stdout":
-            _warn_invalid(OUTPUT_TYPE, raw, "stdout, pipe", "stdout")
+        to_pipe = raw.lower() == OutputType.PIPE
+        if not to_pipe and raw.lower() != OutputType.STDOUT:
+            _warn_invalid(OUTPUT_TYPE, raw, OUTPUT_TYPE.allowed, OUTPUT_TYPE.default)
     headers: dict[str, str] = {}
     for var in (OTLP_HEADERS, OTLP_TRACES_HEADERS):
-        headers.update(parse_headers(env.get(var.name)))
+        headers.update(var.read(env))
     return ExporterSettings(
         gzip_level=level,
         log_level=record_level,
         pipe=to_pipe,
         service_name=env.get(SERVICE_NAME.name) or env.get(FUNCTION_NAME.name) or "unknown-service",
         headers=headers,
-        max_record_bytes=(
-            parse_max_record_bytes(env.get(MAX_RECORD_BYTES.name)) if max_record_bytes is None else max_record_bytes
-        ),
+        max_record_bytes=MAX_RECORD_BYTES.read(env) if max_record_bytes is None else max_record_bytes,
     )
-
-
-def parse_headers(value: str | None) -> dict[str, str]:
-    """``key1=value1,key2=value2`` as ``otlp-stdout-span-exporter`` reads it: keys lower-cased and stripped,
-    values stripped and split on the first ``=``, items without ``=`` or a key skipped, and
-    ``content-type`` / ``content-encoding`` ignored (the record fixes them)."""
-    headers: dict[str, str] = {}
-    if not value:
-        return headers
-    for pair in value.split(","):
-        if "=" not in pair:
-            continue
-        key, _, rest = pair.strip().partition("=")
-        key = key.strip().lower()
-        if key and key not in ("content-type", "content-encoding"):
-            headers[key] = rest.strip()
-    return headers
 
 
 # --- reads outside Config: the Lambda identity, a processor's default, the per-invocation header --
@@ -640,29 +868,28 @@ def lambda_identity(environ: Mapping[str, str] | None = None) -> LambdaIdentity:
     """Read the resource's variables (``get_lambda_resource``), from *environ* or the process environment."""
     env = os.environ if environ is None else environ
     return LambdaIdentity(
-        region=env.get(REGION.name) or None,
-        function_name=env.get(FUNCTION_NAME.name) or None,
-        function_version=env.get(FUNCTION_VERSION.name) or None,
-        log_stream=env.get(LOG_STREAM_NAME.name) or None,
-        log_group=env.get(LOG_GROUP_NAME.name) or None,
-        memory_size=env.get(MEMORY_SIZE.name) or None,
-        service_name=env.get(SERVICE_NAME.name) or None,
-        resource_attributes=env.get(RESOURCE_ATTRIBUTES.name, ""),
+        region=REGION.read(env),
+        function_name=FUNCTION_NAME.read(env),
+        function_version=FUNCTION_VERSION.read(env),
+        log_stream=LOG_STREAM_NAME.read(env),
+        log_group=LOG_GROUP_NAME.read(env),
+        memory_size=MEMORY_SIZE.read(env),
+        service_name=SERVICE_NAME.read(env),
+        resource_attributes=RESOURCE_ATTRIBUTES.read(env),
     )
 
 
 def env_queue_size() -> int:
     """``LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE`` for a ``LambdaSpanProcessor`` built without ``max_queue_size``."""
-    return parse_queue_size(os.environ.get(QUEUE_SIZE.name))
+    return QUEUE_SIZE.read()
 
 
 def managed_instances_environment() -> bool:
-    """Whether this process runs on Lambda Managed Instances (for exporters built outside ``init_telemetry``)."""
-    return os.environ.get(INITIALIZATION_TYPE.name) == MANAGED_INSTANCES
+    """Whether this process runs on Lambda Managed Instances (for exporters built outside ``init_telemetry``).
 
-
-XRAY_TRACE_HEADER = "_X_AMZN_TRACE_ID"
-"""Set by the runtime for each invocation, from ``Lambda-Runtime-Trace-Id``: not configuration."""
+    Read without a warning (``Config`` warns once about a bad value): only the exact value counts.
+    """
+    return os.environ.get(INITIALIZATION_TYPE.name) == InitializationType.LAMBDA_MANAGED_INSTANCES
 
 
 def trace_header() -> str | None:
