@@ -44,12 +44,14 @@ from opentelemetry import propagate, trace
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from lambda_otel_lite import semconv
-from lambda_otel_lite._log import OnceLogger, internal_error
+from lambda_otel_lite import _resets, semconv
+from lambda_otel_lite._log import InternalErrors, OnceLogger
 from lambda_otel_lite.outgoing import propagation_fields
 
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
+_END = InternalErrors(_once, "aws-call-end", "ending the span of an AWS call raised")
+_ABANDONED = InternalErrors(_once, "aws-call-abandoned", "ending the span of an abandoned AWS call raised")
 
 TRACER_NAME = "lambda_otel_lite"
 OTHER_ERROR = "_OTHER"
@@ -76,6 +78,7 @@ class _Shared:
 _SHARED = _Shared()
 
 
+@_resets.register
 def reset() -> None:
     """Forget the tracer and the cached fields. Tests only."""
     _SHARED.reset()
@@ -137,17 +140,16 @@ class _Call:
     def end(self) -> None:
         if not self.ended:
             self.ended = True
-            self.span.end()
+            with _END:
+                self.span.end()
 
     def __del__(self) -> None:
         if self.ended:
             return
-        try:  # the call raised before a response was handled: no after-call event came
+        with _ABANDONED:  # the call raised before a response was handled: no after-call event came
             self.span.set_attribute(semconv.ERROR_TYPE, OTHER_ERROR)
             self.span.set_status(Status(StatusCode.ERROR, "the call raised before a response was handled"))
             self.end()
-        except Exception:
-            internal_error(_once, "aws-call-abandoned", "ending the span of an abandoned AWS call raised")
 
 
 class Operation:
@@ -159,7 +161,11 @@ class Operation:
     kind: ClassVar[SpanKind] = SpanKind.CLIENT
 
     def __init__(self) -> None:
-        self.event = f"{self.service}.{self.operation}"
+        self.event = event = f"{self.service}.{self.operation}"
+        # the one guard, per event: a failure of one operation's tracing is logged once, the call goes on
+        self._before = InternalErrors(_once, "aws-call-before:" + event, f"tracing a {event} call failed")
+        self._after = InternalErrors(_once, "aws-call-after:" + event, f"describing the response of {event} failed")
+        self._error = InternalErrors(_once, "aws-call-error:" + event, f"recording the failure of {event} failed")
 
     # --- what each operation says ------------------------------------------------------------------
 
@@ -185,10 +191,8 @@ class Operation:
             return
         if otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY):
             return
-        try:
+        with self._before:
             self._start(params, context)
-        except Exception:
-            internal_error(_once, "aws-call-before:" + self.event, "tracing a %s call failed", self.event)
 
     def _start(self, params: dict[str, Any], context: dict[str, Any]) -> None:
         plan = self.plan(params)
@@ -210,6 +214,12 @@ class Operation:
         if call is None:
             return
         try:
+            self._describe_after(http_response, parsed, call)
+        finally:
+            call.end()
+
+    def _describe_after(self, http_response: Any, parsed: Any, call: _Call) -> None:
+        with self._after:
             response = parsed if isinstance(parsed, Mapping) else {}
             error = response.get("Error")
             status = getattr(http_response, "status_code", None)
@@ -224,23 +234,18 @@ class Operation:
             request_id = metadata.get("RequestId") if isinstance(metadata, Mapping) else None
             if isinstance(request_id, str) and request_id:
                 call.span.set_attribute(AWS_REQUEST_ID, request_id)
-        except Exception:
-            internal_error(_once, "aws-call-after:" + self.event, "describing the response of %s failed", self.event)
-        finally:
-            call.end()
 
     def error(self, exception: BaseException, context: Any, **_: Any) -> None:
         call = context.pop(SPAN_KEY, None) if isinstance(context, dict) else None
         if call is None:
             return
         try:
-            try:
-                description: str | None = str(exception) or None
-            except Exception:
-                description = None
-            call.span.set_attribute(semconv.ERROR_TYPE, semconv.error_type(exception))
-            call.span.set_status(Status(StatusCode.ERROR, description))
-        except Exception:
-            internal_error(_once, "aws-call-error:" + self.event, "recording the failure of %s failed", self.event)
+            with self._error:
+                try:
+                    description: str | None = str(exception) or None
+                except Exception:  # the exception's own __str__ raised: no description
+                    description = None
+                call.span.set_attribute(semconv.ERROR_TYPE, semconv.error_type(exception))
+                call.span.set_status(Status(StatusCode.ERROR, description))
         finally:
             call.end()

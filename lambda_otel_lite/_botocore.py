@@ -46,11 +46,15 @@ import threading
 import weakref
 from typing import Any
 
-from lambda_otel_lite import _config
-from lambda_otel_lite._log import OnceLogger, internal_error
+from lambda_otel_lite import _config, _resets
+from lambda_otel_lite._log import InternalErrors, OnceLogger
 
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
+_INSTALL = InternalErrors(
+    _once, "botocore-install", "installing the botocore handlers failed; AWS calls carry no context"
+)
+_INITIALIZE = InternalErrors(_once, "botocore-initialize", "registering the botocore handlers on a new session failed")
 
 
 class _Installation:
@@ -101,22 +105,20 @@ def install(*targets: Any) -> None:
         install(session)
     """
     emitters = [_emitter_of(target) for target in targets]
-    try:
-        with _STATE.lock:
-            if not _STATE.installed:
-                importlib.import_module("botocore").register_initializer(_initialize)
-                _STATE.installed = True
-                boto3 = sys.modules.get("boto3")
-                default = getattr(boto3, "DEFAULT_SESSION", None)
-                if default is not None:
-                    emitters.append(default.events)
-                emitters += _existing_emitters()
-            for emitter in emitters:
-                _register(emitter)
-    except Exception:
-        internal_error(_once, "botocore-install", "installing the botocore handlers failed; AWS calls carry no context")
+    with _INSTALL, _STATE.lock:
+        if not _STATE.installed:
+            importlib.import_module("botocore").register_initializer(_initialize)
+            _STATE.installed = True
+            boto3 = sys.modules.get("boto3")
+            default = getattr(boto3, "DEFAULT_SESSION", None)
+            if default is not None:
+                emitters.append(default.events)
+            emitters += _existing_emitters()
+        for emitter in emitters:
+            _register(emitter)
 
 
+@_resets.register
 def uninstall() -> None:
     """Remove the initializer and every handler :func:`install` registered, as in a fresh process. Tests only."""
     with _STATE.lock:
@@ -130,9 +132,6 @@ def uninstall() -> None:
                     emitter.unregister(event, handler, unique_id=unique_id)
         _STATE.emitters.clear()
         _STATE.installed = _STATE.off = False
-    calls = sys.modules.get("lambda_otel_lite._aws_calls")
-    if calls is not None:
-        calls.reset()
 
 
 def _subclasses(cls: type) -> list[type]:
@@ -183,11 +182,8 @@ def _emitter_of(target: Any) -> Any:
 
 def _initialize(session: Any) -> None:
     """botocore's session initializer. It runs inside every ``Session()``: it must never raise there."""
-    try:
-        with _STATE.lock:
-            _register(session.get_component("event_emitter"))
-    except Exception:
-        internal_error(_once, "botocore-initialize", "registering the botocore handlers on a new session failed")
+    with _INITIALIZE, _STATE.lock:
+        _register(session.get_component("event_emitter"))
 
 
 def _handlers() -> tuple[tuple[str, Any, str], ...]:

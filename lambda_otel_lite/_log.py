@@ -5,17 +5,32 @@ rules keep that from hiding problems:
 
 - :class:`OnceLogger` logs the first occurrence of each kind of problem at WARNING and later ones at
   DEBUG, so a fault that repeats on every invocation does not flood the function's log.
-- :func:`internal_error` is for failures that can only be a bug in this library: it logs, and
-  re-raises while the library's own test suite runs (``LAMBDA_OTEL_LITE_STRICT=1``, set by
-  ``tests/conftest.py``) so that tests catch the bug instead of a log line hiding it.
+- :class:`InternalErrors` is the one guard around telemetry code that runs inside user code (the
+  handler's thread, the user's AWS SDK calls, the threads we start): a context manager and a
+  decorator, as logfire's ``HandleInternalErrors``. An ``Exception`` raised inside it (a library
+  bug, a span processor, exporter or ID generator that raises) is logged once per key with its
+  traceback and swallowed, so the user's code goes on with its own result or exception; while the
+  library's own test suite runs (``LAMBDA_OTEL_LITE_STRICT=1``, set by ``tests/conftest.py``) it
+  re-raises, so that tests catch the bug instead of a log line hiding it. Tests that inject faults
+  on purpose turn strict mode off. :func:`internal_error` is the same rule for an ``except`` block.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 import weakref
+from typing import TYPE_CHECKING
+
+from lambda_otel_lite import _resets
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+
+    ExcInfo = bool | tuple[type[BaseException], BaseException, TracebackType | None]
 
 
 class OnceLogger:
@@ -29,7 +44,7 @@ class OnceLogger:
         self._lock = threading.Lock()
         _INSTANCES.add(self)
 
-    def warning(self, key: str, msg: str, *args: object, exc_info: bool = False) -> None:
+    def warning(self, key: str, msg: str, *args: object, exc_info: ExcInfo = False) -> None:
         with self._lock:
             first = key not in self._seen
             self._seen.add(key)
@@ -48,6 +63,7 @@ class OnceLogger:
 _INSTANCES: weakref.WeakSet[OnceLogger] = weakref.WeakSet()
 
 
+@_resets.register
 def reset_once_loggers() -> None:
     """Forget every logged key, as in a fresh process. Tests only."""
     for instance in list(_INSTANCES):
@@ -67,3 +83,76 @@ def internal_error(once: OnceLogger, key: str, msg: str, *args: object) -> None:
     once.warning(key, "lambda-otel-lite internal error: " + msg, *args, exc_info=True)
     if strict():
         raise
+
+
+class InternalErrors:
+    """The one guard around telemetry code that runs inside user code, as a context manager or decorator.
+
+    An ``Exception`` raised inside it is logged (once per *key* at WARNING, with the traceback, as
+    ``lambda-otel-lite internal error: <msg>``) and swallowed; in strict mode (the library's own
+    tests) it re-raises. ``BaseException`` (``KeyboardInterrupt``, ``SystemExit``) always passes.
+    Build it once, at module level: entering costs two method calls and no allocation. On the warm
+    invocation path, where those calls would add up, the same guard serves ``except Exception:``
+    blocks through :meth:`caught` (a ``try`` costs nothing until something raises).
+
+    Thread rules: stateless apart from the :class:`OnceLogger`, which is thread-safe; one instance
+    serves every thread.
+
+    Example:
+        >>> guard = InternalErrors(OnceLogger(logging.getLogger("demo")), "demo", "the demo step failed")
+        >>> import os; strict_before = os.environ.pop("LAMBDA_OTEL_LITE_STRICT", None)
+        >>> with guard:
+        ...     raise RuntimeError("a processor raised")
+        >>> @guard
+        ... def step() -> int:
+        ...     raise RuntimeError("a processor raised")
+        >>> step() is None
+        True
+        >>> if strict_before is not None: os.environ["LAMBDA_OTEL_LITE_STRICT"] = strict_before
+    """
+
+    __slots__ = ("_once", "key", "msg")
+
+    def __init__(self, once: OnceLogger, key: str, msg: str) -> None:
+        self._once = once
+        self.key = key
+        self.msg = msg
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> bool:
+        if exc is None or not isinstance(exc, Exception):
+            return False
+        self._once.warning(
+            self.key, "lambda-otel-lite internal error: " + self.msg, exc_info=(type(exc), exc, traceback)
+        )
+        return not strict()
+
+    def caught(self) -> None:
+        """The same guard in an ``except Exception:`` block: log once, and re-raise in strict mode.
+
+        For the few places on the warm invocation path, where a ``with`` block costs two Python
+        calls per invocation and ``try``/``except`` costs nothing until something raises.
+        """
+        self._once.warning(self.key, "lambda-otel-lite internal error: " + self.msg, exc_info=True)
+        if strict():
+            raise  # the exception being handled by the caller's except block
+
+    def __call__[**P, R](self, func: Callable[P, R]) -> Callable[P, R | None]:
+        """Guard every call of *func*: a failure gives None (after the log), or re-raises in strict mode."""
+
+        @functools.wraps(func)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R | None:
+            with self:
+                return func(*args, **kwargs)
+            return None
+
+        return guarded
+
+
+def guard(once: OnceLogger, key: str, msg: str) -> InternalErrors:
+    """The :class:`InternalErrors` guard for *key* (build it once, at module level)."""
+    return InternalErrors(once, key, msg)

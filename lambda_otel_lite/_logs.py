@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
+from lambda_otel_lite import _resets
 from lambda_otel_lite._log import OnceLogger, internal_error
 
 if TYPE_CHECKING:
@@ -173,6 +174,7 @@ def install(config: Config, *, service_name: str | None = None) -> None:
         logging.setLogRecordFactory(correlation.factory)
 
 
+@_resets.register
 def uninstall() -> None:
     """Stop adding ids; restore the factory that was in place before :func:`install`.
 

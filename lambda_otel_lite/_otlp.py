@@ -38,6 +38,8 @@ from opentelemetry.sdk.trace import ReadableSpan, Span
 from opentelemetry.sdk.util import BoundedList as _BoundedList
 from opentelemetry.trace import INVALID_SPAN_CONTEXT
 
+from lambda_otel_lite import _resets
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -360,6 +362,15 @@ def group_spans(spans: Iterable[tuple[ReadableSpan, bytes]]) -> SpanGroups:
 
 _RESOURCE_CACHE: dict[int, tuple[Any, bytes]] = {}  # id(resource) -> (resource, Resource message field)
 _SCOPE_CACHE: dict[int, tuple[Any, bytes]] = {}  # id(scope) -> (scope, InstrumentationScope message field)
+
+
+@_resets.register
+def _reset() -> None:
+    """Empty the caches and zero the repair counts, as in a fresh process. Tests only."""
+    for cache in (_KEY_CACHE, _SCALAR_CACHE, _HEAD_CACHE, _TRACE_ID, _NAMES, _RESOURCE_CACHE, _SCOPE_CACHE):
+        cache.clear()
+    for name in REPAIRS:
+        REPAIRS[name] = 0
 
 
 def _cached(cache: dict[int, tuple[Any, bytes]], value: Any, encode: Any) -> bytes:

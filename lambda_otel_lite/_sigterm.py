@@ -2,7 +2,10 @@
 
 Lambda sends SIGTERM to the runtime process at shutdown (and at the reset after a timeout); with
 only internal extensions registered it waits 500 ms before SIGKILL. Installed once per process by
-async and finalize modes; it receives the provider callable and never imports ``telemetry``.
+async and finalize modes; it receives the callables it needs (the active provider, the ending of
+the invocations still running) and never imports ``telemetry``, ``invocation`` or ``records``. It
+knows whether it installed itself: :func:`uninstall_sigterm_handler`, registered with ``_resets``,
+puts the previous handler back only then.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite import _resets
+from lambda_otel_lite._log import InternalErrors, OnceLogger
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("lambda_otel_lite.extension")
 _once = OnceLogger(logger)
+_END_RUNNING = InternalErrors(_once, "sigterm-end-running", "SIGTERM: ending the running invocation failed")
+_FLUSH = InternalErrors(_once, "sigterm-flush", "SIGTERM: flushing the tracer provider failed")
 
 SIGTERM_THREAD_NAME = "lambda-otel-lite-sigterm"
 SIGTERM_BUDGET_MILLIS = 400
@@ -42,9 +48,10 @@ class _SigtermHandler:
     whose main thread sits in native code). The flush runs once, on whichever side gets there first.
     """
 
-    def __init__(self, previous: Any, provider: Callable[[], object]) -> None:
+    def __init__(self, previous: Any, provider: Callable[[], object], end_running: Callable[[], object]) -> None:
         self.previous = previous
         self.provider = provider
+        self.end_running = end_running
         self._lock = threading.Lock()
         self._flushed = False
         self._pipe: tuple[int, int] | None = None
@@ -56,18 +63,12 @@ class _SigtermHandler:
                 return False
             self._flushed = True
             started = time.monotonic()
-            try:
-                from lambda_otel_lite._timeouts import time_out_running
-
-                time_out_running(shutting_down=True)  # the reset after a timeout: end what still runs
-            except Exception:
-                logger.warning("SIGTERM: ending the running invocation failed", exc_info=True)
+            with _END_RUNNING:
+                self.end_running()  # the reset after a timeout, the shutdown: end what still runs
             provider: Any = self.provider()
             if provider is not None:
-                try:
+                with _FLUSH:
                     provider.force_flush(SIGTERM_BUDGET_MILLIS)
-                except Exception:
-                    logger.warning("SIGTERM: flushing the tracer provider failed", exc_info=True)
                 remaining = SIGTERM_BUDGET_MILLIS / 1000 - (time.monotonic() - started)
                 # shutdown() may join processor threads without a timeout: bound it.
                 closer = threading.Thread(target=provider.shutdown, name="lambda-otel-lite-shutdown", daemon=True)
@@ -125,21 +126,49 @@ class _SigtermHandler:
             self._pipe = None
 
 
+class _Installed:
+    """The handler this module installed, if any: the module's one piece of global state."""
+
+    __slots__ = ("handler",)
+
+    def __init__(self) -> None:
+        self.handler: _SigtermHandler | None = None
+
+
+_INSTALLED = _Installed()
+
+
+def _no_invocations() -> int:
+    return 0
+
+
+@_resets.register
 def uninstall_sigterm_handler() -> None:
-    """Put back the SIGTERM handler that was there before :func:`install_sigterm_handler`. Tests only."""
-    current = signal.getsignal(signal.SIGTERM)
-    if isinstance(current, _SigtermHandler):
-        current.unwatch()
-        previous = current.previous
+    """Put back the SIGTERM handler that was there before :func:`install_sigterm_handler`. Tests only.
+
+    Only when this module installed it: a handler installed by someone else stays.
+    """
+    handler = _INSTALLED.handler
+    _INSTALLED.handler = None
+    if handler is None:
+        return
+    handler.unwatch()
+    previous = handler.previous
+    if signal.getsignal(signal.SIGTERM) is handler:
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
-def install_sigterm_handler(provider: Callable[[], object]) -> bool:
-    """Install the SIGTERM flush of the provider *provider* returns (once per process). False off the main thread."""
+def install_sigterm_handler(
+    provider: Callable[[], object], end_running: Callable[[], object] = _no_invocations
+) -> bool:
+    """Install the SIGTERM flush of the provider *provider* returns (once per process). False off the main thread.
+
+    *end_running* ends the invocations still running (as cut short) before the flush.
+    """
     current = signal.getsignal(signal.SIGTERM)
     if isinstance(current, _SigtermHandler):
         return True
-    handler = _SigtermHandler(current, provider)
+    handler = _SigtermHandler(current, provider, end_running)
     try:
         signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread
@@ -149,6 +178,7 @@ def install_sigterm_handler(provider: Callable[[], object]) -> bool:
             "queued at shutdown may be lost",
         )
         return False
+    _INSTALLED.handler = handler
     if not handler.watch():
         logger.debug("the signal wake-up fd is in use; SIGTERM is handled on the main thread only")
     return True

@@ -25,13 +25,17 @@ from typing import TYPE_CHECKING
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import INVALID_SPAN_ID, INVALID_TRACE_ID
 
-from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite import _resets
+from lambda_otel_lite._log import InternalErrors, OnceLogger
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
+_BEFORE_SNAPSHOT = InternalErrors(
+    _once, "before-snapshot", "SnapStart: flushing the spans of the init phase before the snapshot failed"
+)
 
 
 class IdGenerator(RandomIdGenerator):
@@ -60,6 +64,7 @@ class IdGenerator(RandomIdGenerator):
 
 ID_GENERATOR = IdGenerator()
 """The generator of every provider ``init_telemetry`` builds: one state to reseed after a restore."""
+_resets.register(ID_GENERATOR.reseed)  # a fresh process draws from a fresh seed
 
 
 def register_hooks(provider_flush: Callable[[], object]) -> bool:
@@ -82,7 +87,5 @@ def register_hooks(provider_flush: Callable[[], object]) -> bool:
 
 def _before_snapshot(flush: Callable[[], object]) -> None:
     """Export what init queued, so that no restored copy exports it again."""
-    try:
+    with _BEFORE_SNAPSHOT:
         flush()
-    except Exception:
-        logger.warning("SnapStart: flushing the spans of the init phase before the snapshot failed", exc_info=True)

@@ -9,14 +9,15 @@ leave the process. So:
   is *armed* on the :class:`Watchdog` when it starts and *disarmed* when it returns: a dict store
   and a dict pop on the hot path, nothing else;
 - one daemon thread waits for the earliest armed deadline less the margin
-  (``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``) and then calls :func:`time_out`: the spans still open in
-  the invocation's trace end with status ERROR, marked as cut short, the invocation span ends with
-  status ERROR and ``error.type`` ``timeout``, and the spans go out through the processing mode;
-- the SIGTERM flush does the same for whatever invocation is still running before it flushes.
+  (``LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS``) and then calls the invocation's own ``time_out``
+  (``invocation.Invocation.time_out``: the one way an invocation ends, also taken by the handler's
+  return and the SIGTERM flush): the spans still open in the invocation's trace end with status
+  ERROR, marked as cut short, the invocation span ends with status ERROR and ``error.type``
+  ``timeout``, and the spans go out through the processing mode.
 
-:class:`OpenSpans` is the span processor that knows which spans are still open. The invocation's
-``claim_finish`` decides the race between the watchdog and a handler that returns inside the
-margin after all: whoever claims first ends the invocation, so nothing is exported twice.
+:class:`OpenSpans` is the span processor that knows which spans are still open; each provider
+``init_telemetry`` builds has its own. This module is a low layer: it imports nothing above
+``processor``, and reaches invocations only through the objects armed on it.
 """
 
 from __future__ import annotations
@@ -26,22 +27,22 @@ import math
 import operator
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from opentelemetry.sdk.trace import SpanProcessor
-from opentelemetry.trace import Status, StatusCode
 
-from lambda_otel_lite import _config
-from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite import _config, _resets
+from lambda_otel_lite._log import InternalErrors, OnceLogger
+from lambda_otel_lite.processor import LambdaSpanProcessor
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.sdk.trace import ReadableSpan, Span
 
-    from lambda_otel_lite.invocation import Invocation
-
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
+_LOOP = InternalErrors(_once, "watchdog-died", "the timeout watchdog's thread failed; it is restarted")
+_TIME_OUT = InternalErrors(_once, "time-out-failed", "timing out an invocation failed")
 
 THREAD_NAME = "lambda-otel-lite-watchdog"
 ERROR_TYPE = "error.type"
@@ -52,10 +53,24 @@ WAKE_SLACK_SECONDS = 0.01
 Deadlines come in whole milliseconds, so consecutive invocations a millisecond apart can have
 moments a hair out of order; waking the thread for those would cost every warm invocation a thread
 switch. At worst the watchdog fires this much later, inside the margin."""
+MAX_RESTARTS = 3
+"""How often a watchdog thread that died restarts at once for the invocations still armed; after
+that, the next ``arm`` starts a thread (a bug that fails every time cannot spin)."""
+
+
+class Armed(Protocol):
+    """What the watchdog knows of an invocation (``invocation.Invocation``): its margin, its deadline,
+    and how to end it as timed out."""
+
+    margin_ms: int
+    deadline: float | None
+    request_id: str | None
+
+    def time_out(self, description: str) -> bool: ...
 
 
 class OpenSpans(SpanProcessor):
-    """Knows the spans started and not yet ended, so a timeout can end them.
+    """Knows the spans started and not yet ended, so a timeout can end them. One per provider.
 
     Thread rules: ``on_start`` and ``on_end`` run in any thread; a dict store and pop are atomic.
     """
@@ -65,8 +80,6 @@ class OpenSpans(SpanProcessor):
 
     def attach(self, processors: list[SpanProcessor]) -> SpanProcessor | None:
         """Let the first ``LambdaSpanProcessor`` of *processors* keep the open spans; else return self to add."""
-        from lambda_otel_lite.processor import LambdaSpanProcessor
-
         for processor in processors:
             if isinstance(processor, LambdaSpanProcessor):
                 processor.open_spans = self._open
@@ -109,10 +122,14 @@ class Watchdog:
     so a warm invocation wakes nothing: the thread wakes about once per function timeout. The
     thread publishes the moment it sleeps until *before* it reads the armed invocations, and
     ``arm`` stores before it reads that moment, so an arm is never missed.
+
+    The thread's loop runs under the one internal-error guard: if it dies (a bug), the failure is
+    logged once and a new thread takes over the armed invocations. Each thread has its own wake-up
+    lock; :meth:`reset` retires the thread (it exits at its next wake-up) and forgets every arm.
     """
 
     def __init__(self) -> None:
-        self._armed: dict[Invocation, float] = {}
+        self._armed: dict[Armed, float] = {}
         self._wake = threading.Lock()
         self._wake.acquire()
         self._sleeping_until = 0.0  # 0: no thread yet; inf: no moment
@@ -120,8 +137,9 @@ class Watchdog:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self.fired = 0
+        self.restarts = 0
 
-    def arm(self, invocation: Invocation, at: float = math.inf) -> None:
+    def arm(self, invocation: Armed, at: float = math.inf) -> None:
         """Time out *invocation* at monotonic time *at* unless it is disarmed first.
 
         With no *at*, the invocation is only known to be running (for the SIGTERM path).
@@ -131,72 +149,106 @@ class Watchdog:
             return
         if at > self._latest:
             self._latest = at  # the idle thread sleeps until this: later arms need not wake it
-        if at < self._sleeping_until - WAKE_SLACK_SECONDS:
+        if self._thread is None:  # the first arm, or after a reset or the thread's death
+            self._start()
+        elif at < self._sleeping_until - WAKE_SLACK_SECONDS:
             try:  # noqa: SIM105  (a try costs nothing on this path; contextlib.suppress does)
                 self._wake.release()
             except RuntimeError:  # a wake-up is pending already
                 pass
-        elif self._thread is None:
-            self._start()
 
-    def disarm(self, invocation: Invocation) -> None:
+    def disarm(self, invocation: Armed) -> None:
         self._armed.pop(invocation, None)
 
-    def running(self) -> list[Invocation]:
+    def running(self) -> list[Armed]:
         """The invocations armed now."""
         return list(self._armed)
+
+    def reset(self) -> None:
+        """Forget every arm and retire the thread, as in a fresh process. Tests only."""
+        with self._start_lock:
+            self._armed.clear()
+            retired, self._wake = self._wake, threading.Lock()
+            self._wake.acquire()
+            self._thread = None
+            self._sleeping_until = self._latest = 0.0
+            self.fired = self.restarts = 0
+        try:  # noqa: SIM105
+            retired.release()  # the retired thread wakes, sees it is not the watchdog's any more, and exits
+        except RuntimeError:
+            pass
 
     def _start(self) -> None:
         with self._start_lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
-                self._thread.start()
+                self._thread = thread = threading.Thread(
+                    target=self._run, args=(self._wake,), name=THREAD_NAME, daemon=True
+                )
+                thread.start()
 
-    def _run(self) -> None:
+    def _run(self, wake: threading.Lock) -> None:
+        me = threading.current_thread()
+        try:
+            with _LOOP:
+                self._loop(me, wake)
+        finally:
+            with self._start_lock:
+                died = self._thread is me
+                if died:  # not retired by reset(): the loop failed
+                    self._thread = None
+                    self._sleeping_until = 0.0  # no thread: the next arm starts one
+            if died and self._armed and self.restarts < MAX_RESTARTS:
+                self.restarts += 1
+                self._start()
+
+    @staticmethod
+    def _next(armed: dict[Armed, float]) -> tuple[Armed, float] | None:
+        """The armed invocation with the earliest moment, and that moment; None when nothing is armed."""
+        try:
+            return min(armed.items(), key=operator.itemgetter(1))
+        except ValueError:
+            return None
+
+    def _loop(self, me: threading.Thread, wake: threading.Lock) -> None:
         armed = self._armed
-        while True:
+        while self._thread is me:
             self._sleeping_until = math.inf
-            try:
-                invocation, at = min(armed.items(), key=operator.itemgetter(1))
-            except ValueError:
+            earliest = self._next(armed)
+            if earliest is None:
                 # Nothing armed. Sleep until the latest moment ever armed if it is still ahead: an arm
                 # for a later moment (every next invocation's deadline is later) then wakes nothing.
                 latest = self._latest
                 remaining = latest - time.monotonic()
                 if remaining > 0:
                     self._sleeping_until = latest
-                    self._wake.acquire(timeout=min(remaining, threading.TIMEOUT_MAX))
+                    wake.acquire(timeout=min(remaining, threading.TIMEOUT_MAX))
                 else:
-                    self._wake.acquire()  # until an arm wakes us
+                    wake.acquire()  # until an arm wakes us
                 continue
+            invocation, at = earliest
             self._sleeping_until = at
             remaining = at - time.monotonic()
             if remaining > 0:
-                self._wake.acquire(timeout=min(remaining, threading.TIMEOUT_MAX))
+                wake.acquire(timeout=min(remaining, threading.TIMEOUT_MAX))
                 continue
             if armed.pop(invocation, None) is not None:
                 self.fired += 1
-                try:
-                    time_out(invocation, _description(invocation))
-                except Exception:
-                    _once.warning(
-                        "time-out-failed",
-                        "lambda-otel-lite: timing out invocation %s failed",
-                        invocation.request_id,
-                        exc_info=True,
-                    )
+                with _TIME_OUT:
+                    invocation.time_out(description(invocation))
 
 
 WATCHDOG = Watchdog()
+_resets.register(WATCHDOG.reset)
 
 
-def _description(invocation: Invocation) -> str:
+def description(invocation: Armed) -> str:
+    """The status description of *invocation*'s timeout."""
     if invocation.margin_ms:
         return f"Timeout: the invocation was still running {invocation.margin_ms} ms before its deadline"
     return "Timeout: the invocation was still running at its deadline"
 
 
-def arm(invocation: Invocation, lambda_context: Any, margin_ms: int) -> None:
+def arm(invocation: Armed, lambda_context: Any, margin_ms: int) -> None:
     """Arm the watchdog for *invocation* from its Lambda context's remaining time, if it has one.
 
     Without a deadline (no Lambda context) or with a margin of 0, the invocation is only made
@@ -226,61 +278,3 @@ def arm(invocation: Invocation, lambda_context: Any, margin_ms: int) -> None:
         margin_ms = clamped
     invocation.margin_ms = margin_ms
     WATCHDOG.arm(invocation, now + (remaining_ms - margin_ms) / 1000)
-
-
-def time_out(invocation: Invocation, description: str, *, error_type: str = TIMEOUT, export: bool = True) -> bool:
-    """End *invocation* as cut short by *description*, with the spans still open in it; export unless told not to.
-
-    False when the invocation had ended already (it returned, or was timed out before).
-    """
-    from lambda_otel_lite.telemetry import STATE
-
-    if not invocation.claim_finish():
-        return False
-    WATCHDOG.disarm(invocation)
-    if invocation.record_spans:  # those already left end as they were; the open ones are cut short below
-        from lambda_otel_lite.records import finish_records
-
-        finish_records(invocation, None, timed_out=True)
-    span = invocation.span
-    ended = time.time_ns()
-    trace_id = span.get_span_context().trace_id
-    for child in OPEN_SPANS.take(trace_id, span):
-        try:
-            child.set_attribute(ERROR_TYPE, error_type)
-            child.set_status(Status(StatusCode.ERROR, f"Cut short: the invocation ended ({error_type}) first"))
-            child.end(ended)
-        except Exception:
-            _once.warning("cut-short", "Ending a span cut short by the timeout raised", exc_info=True)
-    try:
-        span.set_attribute(ERROR_TYPE, error_type)
-        span.set_status(Status(StatusCode.ERROR, description))
-        span.end(ended)
-    except Exception:
-        _once.warning("timeout-end", "Ending the timed-out invocation span raised", exc_info=True)
-    logger.warning(
-        "lambda-otel-lite: invocation %s: %s; its spans are exported now", invocation.request_id, description
-    )
-    if export and invocation.outer is None:
-        if STATE.mode is _config.ProcessorMode.FINALIZE:
-            STATE.flush(invocation.provider)
-        else:
-            STATE.complete_invocation(invocation.provider, invocation.request_id)
-    return True
-
-
-def time_out_running(shutting_down: bool) -> int:
-    """End every invocation still running (the SIGTERM path: it flushes right after); how many were."""
-    count = 0
-    now = time.monotonic()
-    for invocation in WATCHDOG.running():
-        deadline = invocation.deadline
-        if deadline is not None and now >= deadline - invocation.margin_ms / 1000:
-            description, error_type = _description(invocation), TIMEOUT
-        elif shutting_down:
-            description = "Shutdown: Lambda stopped the environment (SIGTERM) while the invocation was running"
-            error_type = "shutdown"
-        else:
-            continue
-        count += time_out(invocation, description, error_type=error_type, export=False)
-    return count

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
+from lambda_otel_lite._state import STATE
 from lambda_otel_lite.exceptions import EventValidationError
 from lambda_otel_lite.invocation import (
     Invocation,
@@ -26,7 +27,7 @@ from lambda_otel_lite.invocation import (
 )
 from lambda_otel_lite.propagation import registered_extractor
 from lambda_otel_lite.sources import source_for_key
-from lambda_otel_lite.telemetry import STATE
+from lambda_otel_lite.telemetry import init_telemetry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -384,17 +385,28 @@ def _decorate[**P, R](
     event_type: type = model if model is not None else dict
     source = source_for_key(getattr(model, "source_key", "")) if model is not None else None
     if tracer is None and STATE.tracer is None:
-        from lambda_otel_lite.telemetry import init_telemetry
-
         init_telemetry()
     fixed_tracer = tracer
     provider = tracer_provider
     static_attributes = dict(attributes) if attributes else None
     fallback_name = getattr(func, "__name__", "handler")
+    # handler(event, context=ctx) and handler(event=e, context=ctx) are calls of the handler too
+    event_name = parameters[0].name if parameters[0].kind is not inspect.Parameter.POSITIONAL_ONLY else None
+    context_name = (
+        parameters[1].name
+        if len(parameters) > 1 and parameters[1].kind is not inspect.Parameter.POSITIONAL_ONLY
+        else None
+    )
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        event: object = args[0] if args else None
+        if args:
+            event: object = args[0]
+            rest: tuple[object, ...] = args[1:]
+        else:
+            event = kwargs.pop(event_name, None) if event_name is not None and kwargs else None
+            rest = ()
+        lambda_context = rest[0] if rest else kwargs.get(context_name) if context_name is not None and kwargs else None
         handler_event, error = event, None
         if model is not None:
             if isinstance(event, model):
@@ -405,7 +417,7 @@ def _decorate[**P, R](
             fixed_tracer or STATE.tracer or trace.get_tracer("lambda_otel_lite"),
             name,
             event,
-            args[1] if len(args) > 1 else None,
+            lambda_context,
             kind=kind,
             attributes=static_attributes,
             get_carrier=get_carrier,
@@ -418,7 +430,7 @@ def _decorate[**P, R](
         try:
             if error is not None:
                 raise error
-            result = func(handler_event, *args[1:], **kwargs)  # type: ignore[arg-type]
+            result = func(handler_event, *rest, **kwargs)  # type: ignore[arg-type]
         except BaseException as exc:
             try:
                 record_exception(invocation, exc)

@@ -2,8 +2,16 @@
 
 :func:`start_invocation` turns (event, Lambda context) into a started, current span: FaaS
 attributes, the event source's attributes, cold start, the caller's attributes, the parent context.
-:func:`finish_invocation` records the response or exception, ends the span and hands the spans to
-the processing mode. Both catch their own failures: telemetry never breaks the handler.
+:func:`finish_invocation` restores the context and ends the invocation when the handler returns.
+
+:func:`end_invocation` is the one way an invocation ends, whoever gets there first: the handler's
+return, the timeout watchdog (``Invocation.time_out``, which ``_timeouts`` calls on the invocations
+armed on it) and the SIGTERM flush (:func:`end_running`, handed to ``_sigterm`` as a hook). It
+claims the invocation, ends its record spans, cuts short what is still open (on a timeout), ends
+the span and hands the spans to the processing mode.
+
+Every step runs under the one internal-error guard (``_log.InternalErrors``): telemetry never
+breaks the handler.
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode
 
-from lambda_otel_lite import _config, _timeouts, semconv
-from lambda_otel_lite._log import OnceLogger, internal_error
+from lambda_otel_lite import _config, _resets, _timeouts, semconv
+from lambda_otel_lite._log import InternalErrors, OnceLogger
+from lambda_otel_lite._state import CURRENT_INVOCATION, STATE
 from lambda_otel_lite.propagation import (
     XRAY_ENV,
     CarrierFunction,
@@ -31,7 +40,6 @@ from lambda_otel_lite.propagation import (
     sampled_xray_context,
 )
 from lambda_otel_lite.sources import EventSource, detect_source
-from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE
 
 if TYPE_CHECKING:
     from contextvars import ContextVar, Token
@@ -43,6 +51,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
+_DERIVE = InternalErrors(_once, "start-invocation", "could not derive the invocation span's attributes")
+_START_SPAN = InternalErrors(_once, "start-span", "starting the invocation span raised; this invocation is not traced")
+_INIT_SPAN = InternalErrors(_once, "init-span", "could not record the init span")
+_ARM = InternalErrors(_once, "remaining-time", "arming the timeout watchdog raised; this invocation has none")
+_RESPONSE = InternalErrors(_once, "record-response", "recording the handler's response on the span raised")
+_EXCEPTION = InternalErrors(_once, "record-exception", "recording the handler's exception on the span raised")
+_RECORDS = InternalErrors(_once, "finish-records", "could not end the record spans of the batch")
+_CUT_SHORT = InternalErrors(_once, "cut-short", "ending a span cut short by the invocation's end raised")
+_END = InternalErrors(_once, "end-invocation", "ending the invocation span or handing its spans over raised")
 
 
 _SAME: object = object()
@@ -116,6 +133,13 @@ class Invocation:
             return False
         return True
 
+    def time_out(self, description: str, error_type: str = _timeouts.TIMEOUT, *, export: bool = True) -> bool:
+        """End this invocation as cut short by *description* (the watchdog; the SIGTERM flush without export).
+
+        False when it had ended already (it returned, or was timed out before).
+        """
+        return end_invocation(self, cut_short=(description, error_type), export=export)
+
 
 _CURRENT: ContextVar[Invocation | None] = CURRENT_INVOCATION
 
@@ -133,6 +157,11 @@ def _enclosing(request_id: str | None) -> tuple[Invocation | None, bool]:
     if outer.finished or outer.request_id != request_id:
         return None, True
     return outer, False
+
+
+@_resets.register
+def _forget_arns() -> None:
+    _arn_attributes.cache_clear()
 
 
 @functools.lru_cache(maxsize=16)
@@ -250,23 +279,25 @@ def start_invocation(
     parent = parent_context
     suggested: str | None = None
     all_links: list[Link] = list(links) if links else []
-    try:
+    config = STATE.config
+    try:  # the one guard in its except form (see _log.InternalErrors.caught): the warm path
         if source is None or not isinstance(event, Mapping):
             # A typed handler's source applies to events shaped like it; anything else (None, a
             # list: it fails validation) gets the generic source, not an error inside the library.
             source = detect_source(event)
-        suggested = source.describe(event, STATE.names, span_attributes)
+        names = STATE.names
+        suggested = source.describe(event, names, span_attributes, config)
         span_attributes[semconv.FAAS_TRIGGER] = source.trigger_of(event)
         _context_attributes(lambda_context, span_attributes)
         if STATE.take_cold_start():
             cold = True
-            for key in STATE.names.cold_start:
+            for key in names.cold_start:
                 span_attributes[key] = True
         if parent is None:
             parent = parent_from_event(
                 event, source, get_carrier, extractor, event if handler_event is _SAME else handler_event
             )
-        if parent is None and STATE.config.xray_lambda:
+        if parent is None and config.xray_lambda:
             parent = extract_context({XRAY_ENV: ""}, "the environment (xray-lambda)")  # it reads _X_AMZN_TRACE_ID
         # each record's producer, read once (registered record carrier extractor > built-in carrier)
         record_contexts = source.record_contexts(event, record_extractor(source.key))
@@ -278,7 +309,7 @@ def start_invocation(
         if xray is not None:
             all_links.append(xray)
     except Exception:
-        internal_error(_once, "start-invocation", "could not derive the invocation span's attributes")
+        _DERIVE.caught()
     if attributes:
         span_attributes.update(attributes)
     request_id = getattr(lambda_context, "aws_request_id", None)
@@ -288,7 +319,8 @@ def start_invocation(
     if parent is None and stale:
         parent = Context()  # not a child of the stale invocation's span, still in the context
     span_kind = kind if kind is not None else SpanKind.SERVER
-    try:
+    span: trace.Span = trace.INVALID_SPAN
+    try:  # e.g. a span processor whose on_start raises, or an ID generator: the handler still runs
         span = tracer.start_span(
             name or suggested or _function_name(lambda_context) or fallback_name or "handler",
             context=parent,
@@ -297,33 +329,27 @@ def start_invocation(
             links=all_links,
             start_time=start_time,
         )
-    except Exception:  # e.g. a span processor whose on_start raises: the handler still runs
-        _once.warning("start-span", "Starting the invocation span raised; this invocation is not traced", exc_info=True)
-        span = trace.INVALID_SPAN
+    except Exception:
+        _START_SPAN.caught()
     if record_links and getattr(span, "dropped_links", 0):  # over OTEL_SPAN_LINK_COUNT_LIMIT: dropped silently
         from lambda_otel_lite.records import warn_dropped_links  # deferred: only for a batch over the limit
 
         warn_dropped_links(span, len(record_contexts))
-    if cold and STATE.config.init_span and STATE.config.on_demand:
-        try:
-            from lambda_otel_lite import _init_span
+    if cold and config.init_span and config.on_demand:
+        with _INIT_SPAN:
+            from lambda_otel_lite import _init_span  # deferred: only the cold start's invocation records it
 
             _init_span.record(tracer, span, getattr(span, "start_time", None) or time.time_ns())
-        except Exception:
-            internal_error(_once, "init-span", "could not record the init span")
     # The parent context also carries baggage: keep it current inside the handler.
     token = context_api.attach(trace.set_span_in_context(span, parent))
     invocation = Invocation(span, token, span_kind, provider, request_id, outer)
     invocation.event, invocation.source, invocation.record_contexts = event, source, record_contexts
     invocation.current_token = _CURRENT.set(invocation)
     if outer is None:
-        margin_ms = STATE.config.timeout_margin_ms
         try:
-            _timeouts.arm(invocation, lambda_context, margin_ms)
-        except Exception:  # the context's own method raised: this invocation has no watchdog
-            _once.warning(
-                "remaining-time", "context.get_remaining_time_in_millis() raised; no timeout watchdog", exc_info=True
-            )
+            _timeouts.arm(invocation, lambda_context, config.timeout_margin_ms)
+        except Exception:  # e.g. the context's get_remaining_time_in_millis() raised: no watchdog for this one
+            _ARM.caught()
     return invocation
 
 
@@ -361,7 +387,7 @@ def record_response(invocation: Invocation, response: object) -> None:
         return
     try:
         code = status_code_of(response)
-    except Exception:
+    except Exception:  # the response's own code raised: not a library failure, the result is kept
         _once.warning(
             "status-code-raised",
             "Reading the status code of the handler's %s response raised; the invocation span has no status code",
@@ -372,11 +398,14 @@ def record_response(invocation: Invocation, response: object) -> None:
     if code is None:
         return
     span = invocation.span
-    for key in STATE.names.status_code:
-        span.set_attribute(key, code)
-    if code >= 500 or (code >= 400 and invocation.kind is SpanKind.CLIENT):
-        span.set_attribute(semconv.ERROR_TYPE, str(code))
-        span.set_status(Status(StatusCode.ERROR))
+    try:
+        for key in STATE.names.status_code:
+            span.set_attribute(key, code)
+        if code >= 500 or (code >= 400 and invocation.kind is SpanKind.CLIENT):
+            span.set_attribute(semconv.ERROR_TYPE, str(code))
+            span.set_status(Status(StatusCode.ERROR))
+    except Exception:
+        _RESPONSE.caught()
 
 
 def record_exception(invocation: Invocation, exc: BaseException) -> None:
@@ -390,16 +419,14 @@ def record_exception(invocation: Invocation, exc: BaseException) -> None:
     span = invocation.span
     try:
         description: str | None = str(exc) or None
-    except Exception:
+    except Exception:  # the user's exception's own __str__ raised: no description, not a library failure
         description = None
-    try:
-        span.set_attribute(semconv.ERROR_TYPE, semconv.error_type(exc))
-        span.record_exception(exc, escaped=True)
-    except Exception:
-        _once.warning(
-            "record-exception", "Recording the handler's %s on the span raised", type(exc).__name__, exc_info=True
-        )
-    span.set_status(Status(StatusCode.ERROR, description))
+    with _EXCEPTION:
+        try:
+            span.set_attribute(semconv.ERROR_TYPE, semconv.error_type(exc))
+            span.record_exception(exc, escaped=True)
+        finally:
+            span.set_status(Status(StatusCode.ERROR, description))
 
 
 def _finish_batch(invocation: Invocation) -> None:
@@ -421,50 +448,136 @@ def _finish_batch(invocation: Invocation) -> None:
             partial = False
         if not partial:
             return
-    try:
-        from lambda_otel_lite.records import finish_records
+    with _RECORDS:
+        from lambda_otel_lite.records import finish_records  # deferred: only batches load the batch module
 
         finish_records(invocation, response)
-    except Exception:
-        internal_error(_once, "finish-records", "could not end the record spans of the batch")
 
 
 def _restore_context(invocation: Invocation) -> None:
+    """Detach the invocation's context and reset the current invocation (the handler's thread only)."""
     try:
         context_api.detach(invocation.token)  # type: ignore[arg-type]
-    except Exception:
-        internal_error(_once, "detach", "could not restore the context of the invocation")
-    current_token, invocation.current_token = invocation.current_token, None
-    if current_token is not None:
-        try:
-            _CURRENT.reset(current_token)
-        except ValueError:  # finished from another context (a thread the handler handed it to)
-            if _CURRENT.get() is invocation:
-                _CURRENT.set(invocation.outer)
+    finally:
+        current_token, invocation.current_token = invocation.current_token, None
+        if current_token is not None:
+            try:
+                _CURRENT.reset(current_token)
+            except ValueError:  # finished from another context (a thread the handler handed it to)
+                if _CURRENT.get() is invocation:
+                    _CURRENT.set(invocation.outer)
 
 
 def finish_invocation(invocation: Invocation) -> None:
-    """End the span, restore the context, and hand the spans to the processing mode.
+    """The handler returned (or raised): restore its context, then end the invocation (:func:`end_invocation`)."""
+    end_invocation(invocation, restore=True)
 
-    Runs whatever happened before it (a raising processor, a response that could not be read):
-    each step is guarded on its own, so the invocation always completes and the handler's result
-    or exception is what the caller gets.
+
+def end_invocation(
+    invocation: Invocation, *, cut_short: tuple[str, str] | None = None, export: bool = True, restore: bool = False
+) -> bool:
+    """End *invocation*: the one way, for the handler's return, the watchdog and the SIGTERM flush.
+
+    With *restore* (the handler's return, in the handler's thread), the invocation's context is
+    restored first. The first caller then claims the invocation; every later one gets False (a
+    handler returning after its timeout only flushes, in sync mode, the spans it ended since:
+    nothing is exported twice). The one that claims it ends it: the record spans end (on a
+    timeout, those left already, as they were); with *cut_short* ``(description, error_type)``, the
+    spans still open in the invocation's trace end with status ERROR and that ``error.type``, and
+    so does the invocation span; the invocation span ends; and, for an outermost invocation and
+    unless *export* is False (the SIGTERM flush exports by itself), its spans go to the processing
+    mode (a timeout in finalize mode flushes: the process is about to be stopped).
+
+    Every step runs after the one before, whatever that raised, under the one guard: whatever
+    fails, the handler's result or exception is what the caller gets.
     """
-    _timeouts.WATCHDOG.disarm(invocation)
-    _restore_context(invocation)
-    if not invocation.claim_finish():
-        # Timed out already, and exported then: nothing is exported twice. Spans the handler ended
-        # since then go out now in sync mode (in the other modes, with the next flush).
-        if STATE.mode is _config.ProcessorMode.SYNC and invocation.outer is None:
-            STATE.flush(invocation.provider)
-        return
-    _finish_batch(invocation)
-    try:
-        invocation.span.end()
-    except Exception:  # a span processor's on_end raising: the spans queued so far still go out
-        _once.warning("end-span", "Ending the invocation span raised", exc_info=True)
-    if invocation.outer is None:  # a nested traced_handler does not complete the invocation
+    claimed = False
+    try:  # the one guard in its except form: this runs at every invocation's end
         try:
-            STATE.complete_invocation(invocation.provider, invocation.request_id)
-        except Exception:
-            internal_error(_once, "complete-invocation", "could not hand the invocation's spans to the processing mode")
+            if restore:
+                _restore_context(invocation)
+        finally:
+            claimed = invocation.claim_finish()
+            if claimed:
+                _end(invocation, cut_short, export)
+            elif restore and STATE.mode is _config.ProcessorMode.SYNC and invocation.outer is None:
+                STATE.flush(invocation.provider)  # the spans the handler ended after its timeout
+    except Exception:
+        _END.caught()
+    return claimed
+
+
+def _end(invocation: Invocation, cut_short: tuple[str, str] | None, export: bool) -> None:
+    """The steps of :func:`end_invocation`, for the one caller that claimed *invocation*."""
+    _timeouts.WATCHDOG.disarm(invocation)
+    ended: int | None = None
+    try:
+        if cut_short is None:
+            _finish_batch(invocation)
+        else:
+            ended = time.time_ns()
+            _cut_short(invocation, cut_short, ended)
+    finally:
+        try:
+            invocation.span.end(ended)
+        finally:
+            if export and invocation.outer is None:  # a nested traced_handler does not complete it
+                if cut_short is not None and STATE.mode is _config.ProcessorMode.FINALIZE:
+                    STATE.flush(invocation.provider)
+                else:
+                    STATE.complete_invocation(invocation.provider, invocation.request_id)
+
+
+def _cut_short(invocation: Invocation, cut_short: tuple[str, str], ended: int) -> None:
+    """The invocation ends before the handler returned: its record spans, its open spans, its status."""
+    description, error_type = cut_short
+    if invocation.record_spans:  # those already left end as they were; the open ones are cut short below
+        with _RECORDS:
+            from lambda_otel_lite.records import finish_records  # deferred: only batches load the batch module
+
+            finish_records(invocation, None, timed_out=True)
+    span = invocation.span
+    open_spans = STATE.open_spans
+    if open_spans is not None:
+        for child in open_spans.take(span.get_span_context().trace_id, span):
+            with _CUT_SHORT:
+                child.set_attribute(semconv.ERROR_TYPE, error_type)
+                child.set_status(Status(StatusCode.ERROR, f"Cut short: the invocation ended ({error_type}) first"))
+                child.end(ended)
+    span.set_attribute(semconv.ERROR_TYPE, error_type)
+    span.set_status(Status(StatusCode.ERROR, description))
+    logger.warning(
+        "lambda-otel-lite: invocation %s: %s; its spans are exported now", invocation.request_id, description
+    )
+
+
+SHUTDOWN = "shutdown"
+"""``error.type`` of an invocation still running when Lambda stopped the environment (SIGTERM)."""
+
+
+def end_running(shutting_down: bool = True) -> int:
+    """End every invocation still running (the SIGTERM flush, which exports right after); how many were.
+
+    One past its deadline (less the margin) ends as timed out; any other, when *shutting_down*, as
+    cut short by the shutdown. Handed to ``_sigterm`` through the extension's hooks.
+    """
+    count = 0
+    now = time.monotonic()
+    for invocation in _timeouts.WATCHDOG.running():
+        if not isinstance(invocation, Invocation):
+            continue
+        deadline = invocation.deadline
+        if deadline is not None and now >= deadline - invocation.margin_ms / 1000:
+            description, error_type = _timeouts.description(invocation), _timeouts.TIMEOUT
+        elif shutting_down:
+            description = "Shutdown: Lambda stopped the environment (SIGTERM) while the invocation was running"
+            error_type = SHUTDOWN
+        else:
+            continue
+        count += invocation.time_out(description, error_type, export=False)
+    return count
+
+
+def is_running(request_id: object) -> bool:
+    """Whether an instrumented invocation of *request_id* is running (armed on the watchdog)."""
+    return any(getattr(invocation, "request_id", None) == request_id for invocation in _timeouts.WATCHDOG.running())

@@ -22,13 +22,16 @@ from typing import TYPE_CHECKING
 
 from opentelemetry import propagate
 
-from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite._log import InternalErrors, OnceLogger
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
 
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
+_INJECT = InternalErrors(
+    _once, "inject-raised", "a propagator raised while injecting the trace context; nothing is injected"
+)
 
 __all__ = ["inject_context"]
 
@@ -96,13 +99,9 @@ def inject_context(carrier: MutableMapping[str, str] | None = None) -> dict[str,
     """
     if carrier is not None and not isinstance(carrier, MutableMapping):
         raise TypeError(f"inject_context: carrier must be a mutable mapping or None, got {type(carrier).__name__}")
-    try:
+    fields: dict[str, str] = {}
+    with _INJECT:
         fields = propagation_fields()
-    except Exception:
-        _once.warning(
-            "inject-raised", "A propagator raised while injecting the trace context; nothing is injected", exc_info=True
-        )
-        return {}
     if carrier is not None:
         carrier.update(fields)
     return fields

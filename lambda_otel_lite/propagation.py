@@ -28,8 +28,8 @@ from opentelemetry import propagate
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import SpanContext, TraceFlags, get_current_span
 
-from lambda_otel_lite import _config
-from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite import _config, _resets
+from lambda_otel_lite._log import InternalErrors, OnceLogger
 from lambda_otel_lite._mapping import find_key
 from lambda_otel_lite.exceptions import ConfigurationError
 
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
+_EXTRACT = InternalErrors(
+    _once, "propagator-raised", "a propagator raised while extracting the trace context; starting a new trace"
+)
 
 CarrierFunction = Callable[[Any], Mapping[str, Any] | None]
 """A function from an event to the carrier (a mapping of propagation fields) it holds."""
@@ -94,6 +97,7 @@ def registered_extractor(event_type: type) -> CarrierFunction | None:
     return _EXTRACTORS.get(event_type)
 
 
+@_resets.register
 def _reset_extractors_for_tests() -> None:
     _EXTRACTORS.clear()
     _RECORD_EXTRACTORS.clear()
@@ -316,15 +320,10 @@ def extract_context(carrier: object, source: str) -> Context | None:
         return None
     if not carrier:
         return None
-    try:
+    try:  # the one guard in its except form: every invocation with a carrier comes here
         context = propagate.extract(carrier, getter=GETTER)
     except Exception:
-        _once.warning(
-            "propagator-raised",
-            "A propagator raised while extracting the trace context from %s; starting a new trace",
-            source,
-            exc_info=True,
-        )
+        _EXTRACT.caught()
         return None
     if not get_current_span(context).get_span_context().is_valid:
         _warn_if_malformed(carrier, source)

@@ -44,10 +44,11 @@ from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from lambda_otel_lite import semconv
-from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite._log import InternalErrors, OnceLogger
+from lambda_otel_lite._state import CURRENT_INVOCATION, STATE
 from lambda_otel_lite.propagation import describe_extractor, record_carrier, record_extractor
+from lambda_otel_lite.sources import detect_source
 from lambda_otel_lite.sources._base import RecordContexts, context_of, producer_of
-from lambda_otel_lite.telemetry import CURRENT_INVOCATION, STATE
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -61,6 +62,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
+_START = InternalErrors(_once, "record-span", "starting a record span raised; the record is not traced")
+_LEAVE = InternalErrors(_once, "record-leave", "leaving a record span raised")
+_END = InternalErrors(_once, "record-end", "ending a record span raised")
+_BAGGAGE = InternalErrors(_once, "record-baggage", "setting a record's baggage raised; its block runs without it")
+_DESCRIBE = InternalErrors(_once, "describe-record", "describing a record raised; its span is generic")
 
 FAILED_COUNT = "lambda_otel_lite.batch.failed_count"
 """Records named in the handler's ``batchItemFailures`` (set on the batch span when it returns one:
@@ -138,9 +144,10 @@ class RecordSpan:
 
     def __enter__(self) -> trace.Span:
         invocation = self._invocation
-        tracer = STATE.tracer or trace.get_tracer("lambda_otel_lite")
-        parent = trace.set_span_in_context(invocation.span) if invocation is not None else None
-        try:
+        self._span = trace.INVALID_SPAN
+        with _START:
+            tracer = STATE.tracer or trace.get_tracer("lambda_otel_lite")
+            parent = trace.set_span_in_context(invocation.span) if invocation is not None else None
             self._span = tracer.start_span(
                 self._name,
                 context=parent,
@@ -148,11 +155,9 @@ class RecordSpan:
                 attributes=self._attributes,
                 links=[self._link] if self._link is not None else None,
             )
-        except Exception:
-            _once.warning("record-span", "Starting a record span raised; the record is not traced", exc_info=True)
-            self._span = trace.INVALID_SPAN
         self._token = context_api.attach(trace.set_span_in_context(self._span, _with_baggage(self._baggage)))
-        if invocation is not None:
+        if invocation is not None and not invocation.finished:
+            # it ends with the invocation; one that finished already (timed out) leaves it to this span's exit
             invocation.record_spans.append(self)
         return self._span
 
@@ -160,33 +165,33 @@ class RecordSpan:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         span = self.span
-        if exc is not None:
-            self._raised = True
+        with _LEAVE:
             try:
-                span.set_attribute(semconv.ERROR_TYPE, semconv.error_type(exc))
-                span.set_status(Status(StatusCode.ERROR, _message(exc)))
-                span.record_exception(exc, escaped=True)
-            except Exception:
-                _once.warning("record-exception", "Recording an exception on a record span raised", exc_info=True)
-        try:
-            context_api.detach(self._token)  # type: ignore[arg-type]
-        except Exception:
-            _once.warning("record-detach", "Restoring the context after a record span failed", exc_info=True)
-        self._end_ns = time.time_ns()
-        if self._invocation is None:
-            span.end(self._end_ns)  # no invocation to wait for
+                if exc is not None:
+                    self._raised = True
+                    span.set_attribute(semconv.ERROR_TYPE, semconv.error_type(exc))
+                    span.set_status(Status(StatusCode.ERROR, _message(exc)))
+                    span.record_exception(exc, escaped=True)
+            finally:
+                try:
+                    context_api.detach(self._token)  # type: ignore[arg-type]
+                finally:
+                    self._end_ns = time.time_ns()
+                    invocation = self._invocation
+                    # No invocation to wait for, or it ended first (timed out): this span ends itself
+                    # now, unless the timeout cut it short already.
+                    if (invocation is None or invocation.finished) and span.is_recording():
+                        span.end(self._end_ns)
 
     def _finish(self, failed: bool, timed_out: bool) -> None:
         if timed_out and self._end_ns is None:
             return  # still open: the timeout path ends it as cut short
         span = self.span
-        try:
+        with _END:
             if failed and not self._raised:  # one that raised keeps its exception's error.type and message
                 span.set_attribute(semconv.ERROR_TYPE, semconv.BATCH_ITEM_FAILURE)
                 span.set_status(Status(StatusCode.ERROR, IN_RESPONSE))
             span.end(self._end_ns)
-        except Exception:
-            _once.warning("record-end", "Ending a record span raised", exc_info=True)
 
 
 def _with_baggage(entries: Mapping[str, object] | None) -> Context | None:
@@ -194,13 +199,11 @@ def _with_baggage(entries: Mapping[str, object] | None) -> Context | None:
     if not entries:
         return None
     context = context_api.get_current()
-    try:
+    with _BAGGAGE:
         for name, value in entries.items():
             context = baggage_api.set_baggage(name, value, context)
-    except Exception:
-        _once.warning("record-baggage", "Setting a record's baggage raised; its block runs without it", exc_info=True)
-        return None
-    return context
+        return context
+    return None
 
 
 def traced_records(event: Any, *, get_carrier: RecordCarrierFunction | None = None) -> Iterator[tuple[Any, RecordSpan]]:
@@ -252,7 +255,8 @@ def _traced(
         raw_record = raw_records[index] if index < len(raw_records) else _dump(record)
         attributes: dict[str, Any] = {}
         bag: Mapping[str, object] | None = None
-        try:
+        described_all = False
+        with _DESCRIBE:
             described = raw_record if isinstance(raw_record, Mapping) else {}
             name = source.describe_record(described, names, attributes)
             context = context_of(record_carrier(get_carrier, raw_record, override), override) if get_carrier else None
@@ -263,8 +267,8 @@ def _traced(
             else:
                 span_context, bag = producer_of(source.record_parent(raw_record, extractor, label))
             record_id = source.record_id(described)
-        except Exception:
-            _once.warning("describe-record", "Describing a record raised; its span is generic", exc_info=True)
+            described_all = True
+        if not described_all:
             name, span_context, bag, record_id = "process", None, None, None
         link = Link(span_context) if span_context is not None else None
         yield record, RecordSpan(invocation, name, attributes, link, record_id, bag)
@@ -476,8 +480,6 @@ def _raw_event(invocation: Invocation | None, event: Any) -> Any:
 def _source(invocation: Invocation | None, raw: Any) -> EventSource:
     if invocation is not None and invocation.source is not None and raw is invocation.event:
         return invocation.source
-    from lambda_otel_lite.sources import detect_source
-
     return detect_source(raw)
 
 

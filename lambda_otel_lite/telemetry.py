@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
@@ -31,174 +30,86 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.sampling import Sampler
 
-from lambda_otel_lite import _config, _logs
-from lambda_otel_lite._log import OnceLogger
+from lambda_otel_lite import _config, _logs, _resets, invocation
+from lambda_otel_lite._log import InternalErrors, OnceLogger
+from lambda_otel_lite._state import (
+    CURRENT_INVOCATION,
+    OBSERVERS,
+    STATE,
+    _State,
+    add_observer,
+    flush_provider,
+    remove_observer,
+)
+from lambda_otel_lite._timeouts import OpenSpans
 from lambda_otel_lite.exceptions import ConfigurationError, TelemetryNotInitializedError
-from lambda_otel_lite.semconv import attribute_names
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
 
     from lambda_otel_lite._config import Config
-    from lambda_otel_lite._flusher import ProcessFlusher
-    from lambda_otel_lite.extension import InternalExtension
-    from lambda_otel_lite.semconv import AttributeNames
+    from lambda_otel_lite._flusher import Hooks
+
+__all__ = [
+    "CURRENT_INVOCATION",
+    "OBSERVERS",
+    "STATE",
+    "_State",
+    "add_observer",
+    "extension_hooks",
+    "flush_provider",
+    "init_telemetry",
+    "remove_observer",
+]
 
 logger = logging.getLogger(__name__)
 _once = OnceLogger(logger)
+_RELEASE = InternalErrors(_once, "release-provider", "shutting down the replaced tracer provider raised")
 
 
-CURRENT_INVOCATION: ContextVar[Any] = ContextVar("lambda_otel_lite_invocation", default=None)
-"""The innermost running invocation (``invocation.Invocation``) of this context: thread or task."""
-
-
-class _State:
-    """Everything global: the active provider, the parsed config, the cold-start flag.
-
-    ``adoption`` holds lambda-otel-lite's processors on a provider ``init_telemetry(tracer_provider=...)``
-    adopted; it is None when ``init_telemetry`` created the active provider.
-
-    ``reset()`` restores the state of a fresh process; the test suite calls it around every test.
-    """
-
-    __slots__ = ("_config", "_names", "adoption", "cold_start", "extension", "mode", "provider", "tracer")
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.provider: TracerProvider | None = None
-        self.adoption: _AdoptedProcessors | None = None
-        self.tracer: trace.Tracer | None = None
-        self.mode: _config.ProcessorMode = _config.ProcessorMode.SYNC
-        self.cold_start = True
-        CURRENT_INVOCATION.set(None)  # in the calling context: a leaked invocation of a test is gone
-        self.extension: InternalExtension | ProcessFlusher | None = None
-        self._config: Config | None = None
-        self._names: AttributeNames | None = None
-
-    @property
-    def config(self) -> Config:
-        """The parsed environment; read on first use when ``init_telemetry`` was not called."""
-        if self._config is None:
-            self._config = _config.load_config()
-        return self._config
-
-    @config.setter
-    def config(self, value: Config) -> None:
-        self._config = value
-        self._names = attribute_names(value.semconv)
-
-    @property
-    def names(self) -> AttributeNames:
-        """The attribute keys of the configured naming mode."""
-        if self._names is None:
-            self._names = attribute_names(self.config.semconv)
-        return self._names
-
-    def take_cold_start(self) -> bool:
-        """True for the first invocation of an on-demand environment, False ever after."""
-        if not self.cold_start:
-            return False
-        self.cold_start = False
-        config = self.config
-        # init ran ahead of traffic, with no caller waiting: provisioned concurrency, Managed Instances
-        return not (config.provisioned_concurrency or config.managed_instances)
-
-    def complete_invocation(self, provider: object, request_id: str | None) -> None:
-        """Hand the invocation's spans to the processing mode, once the invocation span has ended."""
-        mode = self.mode
-        if mode is _config.ProcessorMode.FINALIZE:
-            return
-        if mode is _config.ProcessorMode.ASYNC:
-            extension = self.extension
-            if extension is not None and extension.handler_complete(request_id, provider):
-                return
-        self.flush(provider)
-
-    def flush(self, provider: object = None) -> None:
-        """Flush *provider*, or the active provider when it is None; a failure is logged once, never raised."""
-        flush_provider(provider if provider is not None else self.provider)
-
-    def fall_back_to_sync(self, extension: object) -> bool:
-        """The extension thread is gone: export inline from now on; False when it is not this process's any more."""
-        if self.extension is not extension:
-            return False
-        self.mode = _config.ProcessorMode.SYNC
-        return True
-
-
-STATE = _State()
-
-
-def flush_provider(provider: object) -> None:
-    """``force_flush`` *provider*; a failure is logged once, never raised."""
-    flush = getattr(provider, "force_flush", None)
-    if flush is None:
-        return
-    try:
-        flush()
-    except Exception:
-        _once.warning("provider-flush", "force_flush of tracer provider %r raised", provider, exc_info=True)
-
-
-def extension_hooks() -> Any:
-    """The ``extension.Hooks`` over this module's state: what the extension thread and the SIGTERM flush call."""
-    from lambda_otel_lite.extension import Hooks
+def extension_hooks() -> Hooks:
+    """The hooks over the library's state that the extension thread, the flusher and the SIGTERM flush call."""
+    from lambda_otel_lite._flusher import Hooks  # deferred: sync mode never loads the exporting threads
 
     return Hooks(
         provider=lambda: STATE.provider,
         flush=flush_provider,
         fell_back=STATE.fall_back_to_sync,
+        end_running=invocation.end_running,
+        running=invocation.is_running,
     )
 
 
-_OBSERVERS: list[SpanProcessor] = []
-"""Processors joined to the active provider and to every one init_telemetry() creates (span capture in tests)."""
+@_resets.register
+def _release_active() -> None:
+    """Let go of the active provider (shut down, or detached from when adopted), as a fresh process has none.
 
-
-def add_observer(processor: SpanProcessor) -> None:
-    """Join *processor* to the active provider and to every later one. Used by ``lambda_otel_lite.testing``."""
-    _OBSERVERS.append(processor)
-    if STATE.adoption is not None:
-        STATE.adoption.add_span_processor(processor)
-    elif STATE.provider is not None:
-        STATE.provider.add_span_processor(processor)
-
-
-def remove_observer(processor: SpanProcessor) -> None:
-    """Stop joining *processor* to new providers (a provider cannot drop a processor it has)."""
-    if processor in _OBSERVERS:
-        _OBSERVERS.remove(processor)
-
-
-def _reset_for_tests() -> None:
-    """Restore a fresh process's state, shutting the active provider down. Tests only."""
+    Registered with ``_resets``: it runs before the state's own reset, which forgets the rest.
+    """
     provider, adoption = STATE.provider, STATE.adoption
-    had_extension = STATE.extension is not None
     STATE.reset()
     if provider is not None:
         _release(provider, adoption)
-    if had_extension:
-        from lambda_otel_lite._sigterm import uninstall_sigterm_handler
-
-        uninstall_sigterm_handler()
 
 
 class _DelegatingTracer(trace.Tracer):
-    """A tracer of the global provider: resolves the active provider's tracer on each span start."""
+    """A tracer of the global provider: resolves the active provider's tracer on each span start.
+
+    Thread rules: the provider and its tracer are one tuple, replaced in one assignment, so a
+    thread never pairs a new provider with the previous provider's tracer.
+    """
 
     def __init__(self, args: tuple[Any, ...]) -> None:
         self._args = args
-        self._provider: TracerProvider | None = None
-        self._tracer: trace.Tracer = trace.NoOpTracer()
+        self._pair: tuple[TracerProvider | None, trace.Tracer] = (None, trace.NoOpTracer())
 
     def _current(self) -> trace.Tracer:
         provider = STATE.provider
-        if provider is not self._provider:
-            self._provider = provider
-            self._tracer = provider.get_tracer(*self._args) if provider is not None else trace.NoOpTracer()
-        return self._tracer
+        known, tracer = self._pair
+        if provider is not known:
+            tracer = provider.get_tracer(*self._args) if provider is not None else trace.NoOpTracer()
+            self._pair = (provider, tracer)
+        return tracer
 
     def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
         return self._current().start_span(*args, **kwargs)
@@ -319,12 +230,13 @@ class _AdoptedProcessors(SynchronousMultiSpanProcessor):
         self.detach()
 
 
-def _release(provider: TracerProvider, adoption: _AdoptedProcessors | None) -> None:
+def _release(provider: TracerProvider, adoption: SynchronousMultiSpanProcessor | None) -> None:
     """Let go of the provider a later init_telemetry() replaced: shut down ours, detach from an adopted one."""
-    if adoption is None:
-        provider.shutdown()
-    else:
-        adoption.detach()
+    with _RELEASE:
+        if adoption is None:
+            provider.shutdown()
+        else:
+            adoption.shutdown()  # _AdoptedProcessors: detaches ours, the adopted provider runs on
 
 
 _ADOPT_HINT = "init_telemetry(tracer_provider=opentelemetry.trace.get_tracer_provider())"
@@ -375,19 +287,19 @@ def _adopted_provider(
 
 
 def _default_processors(config: Config) -> list[SpanProcessor]:
-    from lambda_otel_lite.processor import LambdaSpanProcessor
+    from lambda_otel_lite.processor import LambdaSpanProcessor  # deferred, downward: loaded already (cold start)
 
     exporter: SpanExporter
     if config.exporter is _config.ExporterChoice.NATIVE:
-        from lambda_otel_lite.exporter import StdoutSpanExporter
+        from lambda_otel_lite.exporter import StdoutSpanExporter  # deferred: only the native exporter loads it
 
         exporter = StdoutSpanExporter()
     elif config.mode is _config.ProcessorMode.ASYNC and config.on_demand:
-        from lambda_otel_lite._exporter import DeferredExporter
+        from lambda_otel_lite._exporter import DeferredExporter  # deferred: only async mode on demand loads it
 
         exporter = DeferredExporter()  # protobuf loads on the extension thread, after the first response
     else:
-        from lambda_otel_lite._stdout import build_default_exporter
+        from lambda_otel_lite._stdout import build_default_exporter  # deferred: not with the native exporter
 
         exporter = build_default_exporter()
     return [LambdaSpanProcessor(exporter, max_queue_size=config.queue_size)]
@@ -473,10 +385,9 @@ def init_telemetry(
         if span_processors is None
         else _check_processors(span_processors, adopting=adopted is not None)
     )
-    from lambda_otel_lite._timeouts import OPEN_SPANS
-
-    tracker = OPEN_SPANS.attach(processors)  # the spans a timeout (or the SIGTERM of a reset) ends as cut short
-    joining = [*processors, *_OBSERVERS, *([tracker] if tracker is not None else [])]
+    open_spans = OpenSpans()  # this provider's: the spans a timeout (or the SIGTERM of a reset) ends as cut short
+    tracker = open_spans.attach(processors)
+    joining = [*processors, *OBSERVERS, *([tracker] if tracker is not None else [])]
     adoption: _AdoptedProcessors | None = None
     if adopted is not None:
         provider = adopted
@@ -485,7 +396,7 @@ def init_telemetry(
             adoption.add_span_processor(processor)
         provider.add_span_processor(adoption)
         if config.initialization_type == "snap-start":
-            from lambda_otel_lite import _snapstart
+            from lambda_otel_lite import _snapstart  # deferred: only SnapStart functions load it
 
             _snapstart.register_hooks(STATE.flush)  # the init phase's spans out before the snapshot
     else:
@@ -497,6 +408,7 @@ def init_telemetry(
     STATE.config = config
     STATE.provider = provider
     STATE.adoption = adoption
+    STATE.open_spans = open_spans
     STATE.mode = _config.ProcessorMode.SYNC
     STATE.tracer = tracer = provider.get_tracer(
         name or str(provider.resource.attributes.get("service.name", "lambda-otel-lite"))
@@ -519,13 +431,13 @@ def init_telemetry(
 
 def _build_provider(config: Config, resource: Resource | None, sampler: Sampler | None) -> TracerProvider:
     if resource is None:
-        from lambda_otel_lite.resource import get_lambda_resource
+        from lambda_otel_lite.resource import get_lambda_resource  # deferred, downward: not with a given resource
 
         resource = get_lambda_resource()
-    from lambda_otel_lite.resource import LambdaResource
+    from lambda_otel_lite.resource import LambdaResource  # deferred, downward: not for an adopted provider
 
     if config.initialization_type == "snap-start":
-        from lambda_otel_lite import _snapstart
+        from lambda_otel_lite import _snapstart  # deferred: only SnapStart functions load it
 
         # IDs of its own, reseeded after each restore; spans of the init phase out before the snapshot
         provider = TracerProvider(
@@ -542,7 +454,7 @@ def _start_mode(config: Config) -> _config.ProcessorMode:
     if STATE.extension is not None and STATE.extension.mode is config.mode:
         # Registration is once per process; a second init_telemetry() keeps the extension running.
         return config.mode
-    from lambda_otel_lite import extension
+    from lambda_otel_lite import extension  # deferred: sync mode never loads the extension and its threads
 
     mode, STATE.extension = extension.start(config, extension_hooks())
     return mode

@@ -47,6 +47,12 @@ def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
+def lenient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Strict mode off: a test that injects faults on purpose sees what a user sees (logged once, not raised)."""
+    monkeypatch.delenv("LAMBDA_OTEL_LITE_STRICT")
+
+
+@pytest.fixture
 def lambda_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Set the variables Lambda sets, as in a real execution environment."""
     for name, value in LAMBDA_ENV.items():

@@ -1,7 +1,9 @@
 """Event sources: how each kind of Lambda event becomes span attributes, a name, a kind, a carrier and links.
 
 One module per trigger, mirroring :mod:`lambda_otel_lite.events`; :func:`detect_source` recognises
-a raw event by its shape, and typed models name their source by key (``source_key``).
+a raw event by its shape, and typed models name their source by key (``source_key``). Sources are
+stateless functions of the event and of what the caller gives them (the attribute names of the
+naming mode, the configuration): they never read the library's global state.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 
+from lambda_otel_lite import _resets
 from lambda_otel_lite.sources._base import Attributes, EventSource, header
 from lambda_otel_lite.sources.http import AlbSource, FunctionUrlSource, HttpApiV2Source, RestApiV1Source
 from lambda_otel_lite.sources.sqs import SqsSource
@@ -46,6 +49,16 @@ _LAZY = {
     "apigateway-authorizer": ("authorizer", "AuthorizerSource"),
 }
 """Sources whose module is imported at their first event (or typed handler), not at init."""
+_EAGER = frozenset(_LOADED)
+
+
+@_resets.register
+def _forget_lazy_sources() -> None:
+    """Forget the sources loaded since import (their modules stay imported): as a fresh import has them."""
+    for key in [key for key in _LOADED if key not in _EAGER]:
+        del _LOADED[key]
+
+
 KEYS = frozenset(_LOADED) | frozenset(_LAZY)
 """The key of every source; typed event models name theirs in ``source_key``."""
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.util.types import AttributeValue
 
+    from lambda_otel_lite._config import Config
     from lambda_otel_lite.semconv import AttributeNames
 
 Attributes = dict[str, "AttributeValue"]
@@ -86,8 +87,13 @@ class EventSource:
         """
         return event.get("headers") if isinstance(event, Mapping) else None
 
-    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
-        """Add this source's attributes to *attributes*; return the span name it suggests, if any."""
+    def describe(self, event: Any, names: AttributeNames, attributes: Attributes, config: Config) -> str | None:
+        """Add this source's attributes to *attributes*; return the span name it suggests, if any.
+
+        A function of its arguments: the attribute keys of the naming mode (*names*) and the parsed
+        configuration (*config*: redacted query keys, known HTTP methods) are given by the caller;
+        no source reads the library's global state.
+        """
         return None
 
     def record_contexts(self, event: Any, extractor: RecordCarrierFunction | None = None) -> RecordContexts:
@@ -187,7 +193,7 @@ class MessagingSource(EventSource):
             attributes[semconv.MESSAGING_DESTINATION_NAME] = destination
         return messaging_name("process", destination)
 
-    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
+    def describe(self, event: Any, names: AttributeNames, attributes: Attributes, config: Config) -> str | None:
         records = self.records(event)
         if self.single_message and len(records) == 1:
             return self.describe_record(mapping(records[0]), names, attributes)

@@ -18,6 +18,7 @@ from lambda_otel_lite.sources._base import Attributes, EventSource
 from lambda_otel_lite.sources.http import RestApiV1Source
 
 if TYPE_CHECKING:
+    from lambda_otel_lite._config import Config
     from lambda_otel_lite.semconv import AttributeNames
 
 AUTHORIZER_TYPE = "lambda_otel_lite.authorizer.type"
@@ -57,7 +58,7 @@ class AuthorizerSource(EventSource):
             return _REQUEST_HEADERS.carrier(event)
         return None
 
-    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
+    def describe(self, event: Any, names: AttributeNames, attributes: Attributes, config: Config) -> str | None:
         kind = event.get("type") if isinstance(event, Mapping) else None
         if kind in TYPES:
             attributes[AUTHORIZER_TYPE] = kind

@@ -13,6 +13,7 @@ from lambda_otel_lite import semconv
 from lambda_otel_lite.sources._base import Attributes, EventSource, document, mapping, text
 
 if TYPE_CHECKING:
+    from lambda_otel_lite._config import Config
     from lambda_otel_lite.semconv import AttributeNames
 
 SCHEDULED = "Scheduled Event"
@@ -72,7 +73,7 @@ class EventBridgeSource(EventSource):
     def carrier(self, event: Any) -> object:
         return None
 
-    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
+    def describe(self, event: Any, names: AttributeNames, attributes: Attributes, config: Config) -> str | None:
         trigger = _trigger(event)
         if trigger == "timer":
             moment = text(event.get("time"))

@@ -63,10 +63,10 @@ class _HttpSource(EventSource):
         """(method, route, path, query, client address, user agent, protocol) of the event."""
         raise NotImplementedError
 
-    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
+    def describe(self, event: Any, names: AttributeNames, attributes: Attributes, config: Config) -> str | None:
         method, route, path, query, client, user_agent, protocol = self.request(event)
         if query:
-            query = redact_query(query, _config_now().redact_query_keys)
+            query = redact_query(query, config.redact_query_keys)
         headers = _headers(event)
         scheme = header(headers, "x-forwarded-proto") or self.default_scheme
         host, port = split_host(header(headers, "host"))
@@ -77,7 +77,7 @@ class _HttpSource(EventSource):
         user_agent = user_agent or header(headers, "user-agent")
         target = path + "?" + query if path and query else path
         request_method = method
-        if method and names.request_method and method not in _config_now().known_methods:
+        if method and names.request_method and method not in config.known_methods:
             # docs/http/http-spans.md (v1.44.0): an unknown method is "_OTHER", the original in
             # http.request.method_original, and "{method}" in the span name "MUST be HTTP".
             request_method = OTHER_METHOD
@@ -248,12 +248,6 @@ def redact_query(query: str, keys: frozenset[str]) -> str:
         if sep and value and key.lower() in keys:
             parts[index] = f"{name}={REDACTED}"
     return "&".join(parts)
-
-
-def _config_now() -> Config:
-    from lambda_otel_lite.telemetry import STATE
-
-    return STATE.config
 
 
 def _query_string(event: Mapping[str, Any], encode: bool) -> str | None:

@@ -11,6 +11,7 @@ from lambda_otel_lite.sources._base import Attributes, EventSource, agreed, docu
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from lambda_otel_lite._config import Config
     from lambda_otel_lite.semconv import AttributeNames
 
 
@@ -48,7 +49,7 @@ class S3Source(EventSource):
     def carrier(self, event: Any) -> object:
         return None
 
-    def describe(self, event: Any, names: AttributeNames, attributes: Attributes) -> str | None:
+    def describe(self, event: Any, names: AttributeNames, attributes: Attributes, config: Config) -> str | None:
         records = [mapping(record) for record in self.records(event)]
         if not records:
             return None

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from lambda_otel_lite import semconv
+from lambda_otel_lite import _resets, semconv
 from lambda_otel_lite.propagation import sampled_xray_context
 from lambda_otel_lite.sources._base import MessagingSource, arn_resource, context_of, mapping, span_context_in, text
 
@@ -63,6 +63,9 @@ def _queue_url(arn: str) -> str | None:
         return None
     domain = _SQS_DOMAINS.get(parts[1])
     return f"https://sqs.{parts[3]}.{domain}/{parts[4]}/{parts[5]}" if domain else None
+
+
+_resets.register(_queue_url.cache_clear)
 
 
 def queue_url(arn: object) -> str | None:

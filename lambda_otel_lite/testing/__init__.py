@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 import threading
 import time
 import uuid
@@ -193,7 +192,7 @@ def capture_spans() -> Iterator[SpanCapture]:
         >>> capture.one("POST").attributes["http.status_code"]
         200
     """
-    from lambda_otel_lite import telemetry
+    from lambda_otel_lite import telemetry  # deferred: the plugin loads this module before the package is needed
 
     if telemetry.STATE.provider is None:
         telemetry.init_telemetry()
@@ -215,10 +214,12 @@ def reset() -> None:
 
     It shuts the active tracer provider down (exporting what it holds) and forgets every global
     of the library: the provider and tracer, the processing mode and its extension, the cold-start
-    flag, the SIGTERM handler, the log correlation, registered carrier extractors, span observers, the timeout
-    watchdog's invocations, the open spans, cached ARN attributes and which warnings were logged.
-    The ``fresh_lambda`` fixture of the pytest plugin calls it around a test, so that a test of
-    ``faas.cold_start`` passes whatever ran before it.
+    flag, the SIGTERM handler, the log correlation, the AWS SDK hooks, registered carrier
+    extractors, span observers, the timeout watchdog's invocations and thread, cached ARN
+    attributes, the encoder's caches and which warnings were logged. Each module of the library
+    registers its own part (``lambda_otel_lite._resets``); this runs them all. The ``fresh_lambda``
+    fixture of the pytest plugin calls it around a test, so that a test of ``faas.cold_start``
+    passes whatever ran before it.
 
     Example:
         >>> reset()
@@ -226,16 +227,6 @@ def reset() -> None:
         >>> STATE.provider is None, STATE.cold_start
         (True, True)
     """
-    from lambda_otel_lite import _log, _logs, _timeouts, invocation, propagation, telemetry
+    from lambda_otel_lite import _resets  # deferred, as above
 
-    telemetry._reset_for_tests()
-    _logs.uninstall()
-    aws_calls = sys.modules.get("lambda_otel_lite._botocore")
-    if aws_calls is not None:
-        aws_calls.uninstall()
-    telemetry._OBSERVERS.clear()
-    propagation._reset_extractors_for_tests()
-    invocation._arn_attributes.cache_clear()
-    _timeouts.WATCHDOG._armed.clear()
-    _timeouts.OPEN_SPANS.shutdown()
-    _log.reset_once_loggers()
+    _resets.reset_all()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 import pytest
 
 from lambda_otel_lite.local.decode import DecodedSpan, decode_lines
 from lambda_otel_lite.local.runtime import LocalRuntime
+from lambda_otel_lite.testing import sample_event
 from tests.e2e.support import log_lines, runtime
 
 TIMEOUT_S = 1.0
@@ -91,3 +95,33 @@ def test_a_handler_that_finishes_in_time_is_not_marked() -> None:
         spans = spans_of(local, invocation.request_id)
     assert invocation.response_json() == {"statusCode": 200}
     assert {span.status for span in spans.values()} == {"UNSET"}
+
+
+def batch_of(*message_ids: str) -> dict[str, Any]:
+    event = sample_event("sqs")
+    event["Records"] = [dict(event["Records"][0], messageId=message_id) for message_id in message_ids]
+    return event
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_record_spans_entered_before_during_and_after_a_timeout_are_each_exported_once(mode: str) -> None:
+    env: dict[str, str | None] = {"LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS": "800"}
+    with runtime("slow_batch", mode, timeout=2.0, env=env) as local:
+        timed_out = local.invoke(batch_of("before", "during", "after"))
+        local.invoke(batch_of())  # async mode: the span of "after" goes out with the next flush
+    assert timed_out.response_json() == {"batchItemFailures": []}  # returned inside the margin
+    spans, errors = decode_lines(local.stdout_lines())
+    assert errors == []
+    assert [span_id for span_id, n in Counter(span.span_id for span in spans).items() if n > 1] == []
+    (root,) = [span for span in spans if span.attributes.get("faas.invocation_id") == timed_out.request_id]
+    assert (root.status, root.attributes["error.type"]) == ("ERROR", "timeout")
+    records = {
+        span.attributes["messaging.message.id"]: (span.status, span.attributes.get("error.type"), span.status_message)
+        for span in spans
+        if span.parent_span_id == root.span_id
+    }
+    assert records == {
+        "before": ("ERROR", "ValueError", "failed before the timeout"),
+        "during": ("ERROR", "timeout", "Cut short: the invocation ended (timeout) first"),
+        "after": ("UNSET", None, ""),
+    }

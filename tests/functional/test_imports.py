@@ -44,6 +44,8 @@ SYNC_PACKAGE_MODULES = [
     "lambda_otel_lite._logs",
     "lambda_otel_lite._mapping",
     "lambda_otel_lite._otlp",
+    "lambda_otel_lite._resets",
+    "lambda_otel_lite._state",
     "lambda_otel_lite._timeouts",
     "lambda_otel_lite.exceptions",
     "lambda_otel_lite.exporter",

@@ -61,6 +61,7 @@ def test_a_raising_status_code_property_keeps_the_result_and_sync_mode_keeps_flu
     assert (later.attributes["faas.invocation_id"], later.attributes["http.status_code"]) == ("request-3", 200)
 
 
+@pytest.mark.usefixtures("lenient")
 def test_an_exception_whose_str_raises_still_propagates_unchanged(stdout_telemetry: StdoutTelemetry) -> None:
     class Unprintable(Exception):
         def __str__(self) -> str:
@@ -95,6 +96,7 @@ class _Raising(SpanProcessor):
             raise RuntimeError("on_end failed")
 
 
+@pytest.mark.usefixtures("lenient")
 @pytest.mark.parametrize("where", ["start", "end"])
 def test_a_span_processor_that_raises_never_reaches_the_handler(where: str, stdout_telemetry: StdoutTelemetry) -> None:
     from lambda_otel_lite import LambdaSpanProcessor, StdoutSpanExporter

@@ -13,7 +13,8 @@ import pytest
 from opentelemetry import trace
 
 from lambda_otel_lite import _config, init_telemetry, instrumented
-from lambda_otel_lite._timeouts import OPEN_SPANS, WATCHDOG
+from lambda_otel_lite._state import STATE
+from lambda_otel_lite._timeouts import WATCHDOG, OpenSpans
 from lambda_otel_lite.testing import LambdaContext
 from tests.support import StdoutTelemetry
 
@@ -105,8 +106,89 @@ def test_an_invocation_without_a_deadline_is_never_timed_out(stdout_telemetry: S
 
 def test_spans_that_end_are_no_longer_tracked(stdout_telemetry: StdoutTelemetry) -> None:
     tracer, _ = init_telemetry("orders")
+    open_spans = STATE.open_spans
+    assert isinstance(open_spans, OpenSpans)
     with tracer.start_as_current_span("outer") as outer, tracer.start_as_current_span("inner"):
-        assert len(OPEN_SPANS.take(outer.get_span_context().trace_id, None)) == 2
+        assert len(open_spans.take(outer.get_span_context().trace_id, None)) == 2
     with tracer.start_as_current_span("again") as again:
         pass
-    assert OPEN_SPANS.take(again.get_span_context().trace_id, None) == []
+    assert open_spans.take(again.get_span_context().trace_id, None) == []
+
+
+def test_record_spans_entered_before_during_and_after_a_timeout_are_each_exported_once(
+    monkeypatch: pytest.MonkeyPatch, stdout_telemetry: StdoutTelemetry
+) -> None:
+    """Before: ended with the invocation, as it was. During: cut short. After: ends itself, exported once."""
+    from lambda_otel_lite import traced_records
+    from lambda_otel_lite.testing import sample_event
+
+    monkeypatch.setenv("LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS", "200")
+    init_telemetry("orders")
+    event = sample_event("sqs")
+    event["Records"] = [dict(event["Records"][0], messageId=f"m-{n}") for n in range(3)]
+    left: list[str] = []
+
+    @instrumented
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        for record, span in traced_records(event):
+            try:
+                with span:
+                    if record["messageId"] == "m-0":
+                        raise ValueError("before the timeout, failed")
+                    if record["messageId"] == "m-1":
+                        wait_until_ended(trace.get_current_span())  # the watchdog cut it short
+            except ValueError:
+                pass
+            left.append(record["messageId"])
+        return {"batchItemFailures": []}
+
+    assert handler(event, LambdaContext(timeout_millis=600)) == {"batchItemFailures": []}
+    assert left == ["m-0", "m-1", "m-2"]
+    spans = stdout_telemetry.spans()
+    (root,) = [span for span in spans if "faas.invocation_id" in span.attributes]
+    records = [span for span in spans if span.parent_span_id == root.span_id]
+    assert (root.status, root.attributes["error.type"]) == ("ERROR", "timeout")
+    assert Counter(span.span_id for span in spans).most_common(1)[0][1] == 1, "a span was exported twice"
+    statuses = {
+        span.attributes["messaging.message.id"]: (span.status, span.attributes.get("error.type")) for span in records
+    }
+    assert statuses == {
+        "m-0": ("ERROR", "ValueError"),
+        "m-1": ("ERROR", "timeout"),
+        "m-2": ("UNSET", None),
+    }
+    assert WATCHDOG.running() == []
+    from lambda_otel_lite._state import STATE
+
+    assert STATE.open_spans is not None
+    assert STATE.open_spans._open == {}  # nothing left tracked for good
+
+
+@pytest.mark.usefixtures("lenient")
+def test_a_watchdog_thread_that_dies_is_logged_once_and_restarted(
+    monkeypatch: pytest.MonkeyPatch, stdout_telemetry: StdoutTelemetry, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("LAMBDA_OTEL_LITE_TIMEOUT_MARGIN_MS", "200")
+    init_telemetry("orders")
+    real = WATCHDOG._next
+    failures = [RuntimeError("a bug in the watchdog's loop")]
+
+    def failing_once(armed: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return real(armed)
+
+    monkeypatch.setattr(WATCHDOG, "_next", failing_once)
+
+    @instrumented
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        wait_until_ended(trace.get_current_span())  # ended by the restarted thread
+        return {"statusCode": 200}
+
+    with caplog.at_level(logging.WARNING, logger="lambda_otel_lite"):
+        assert handler(copy.deepcopy(EVENT), LambdaContext(timeout_millis=600)) == {"statusCode": 200}
+    (span,) = stdout_telemetry.spans()
+    assert (span.status, span.attributes["error.type"]) == ("ERROR", "timeout")
+    died = [r for r in caplog.records if "watchdog's thread failed" in r.getMessage()]
+    assert len(died) == 1
+    assert WATCHDOG.restarts == 1
