@@ -53,7 +53,7 @@ def text(value: object) -> str | None:
 
 def mapping(value: object) -> Mapping[str, Any]:
     """*value* if it is a mapping, else an empty one (a dict is checked first: JSON events are dicts)."""
-    return value if type(value) is dict or isinstance(value, Mapping) else {}  # type: ignore[return-value]
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 class EventSource:
