@@ -18,6 +18,16 @@ LAMBDA_ENV = {
 }
 """What Lambda sets in an execution environment, for tests that want a realistic resource."""
 
+INVOCATION_CONTEXT_KEYS = (
+    "faas.invocation_id",
+    "cloud.account.id",
+    "cloud.resource_id",
+    "aws.lambda.invoked_arn",
+    "faas.cold_start",
+    "faas.coldstart",
+)
+"""The keys every invocation span gets from the Lambda context and the cold start, whatever its trigger."""
+
 
 class RecordingStdout:
     """A stand-in for ``sys.stdout`` that keeps each ``write()`` apart (whole-line records)."""

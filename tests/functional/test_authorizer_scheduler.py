@@ -23,21 +23,14 @@ from lambda_otel_lite import EventValidationError, init_telemetry, instrumented
 from lambda_otel_lite.events import EventBridgeEvent
 from lambda_otel_lite.testing import LambdaContext, sample_event
 from tests.functional.test_fuzz_events import FUZZ, JSON, NON_DICT, assert_one_exported_invocation, mutated
-from tests.support import StdoutTelemetry, shape
+from tests.support import INVOCATION_CONTEXT_KEYS, StdoutTelemetry, shape
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 PARENT = "b7ad6b7169203331"
 TRACEPARENT = f"00-{TRACE}-{PARENT}-01"
 FUNCTION = "orders-authorizer"
 CONTEXT = LambdaContext(function_name=FUNCTION, aws_request_id="r-1")
-CONTEXT_KEYS = (
-    "faas.invocation_id",
-    "cloud.account.id",
-    "cloud.resource_id",
-    "aws.lambda.invoked_arn",
-    "faas.cold_start",
-    "faas.coldstart",
-)
+CONTEXT_KEYS = INVOCATION_CONTEXT_KEYS
 """Attributes of the Lambda context, not of the event: the same for every trigger, tested elsewhere."""
 
 AUTHORIZERS = {

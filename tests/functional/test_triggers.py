@@ -13,7 +13,7 @@ import pytest
 
 from lambda_otel_lite import init_telemetry, instrumented
 from lambda_otel_lite.testing import LambdaContext, sample_event
-from tests.support import StdoutTelemetry, shape
+from tests.support import INVOCATION_CONTEXT_KEYS, StdoutTelemetry, shape
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 PARENT = "b7ad6b7169203331"
@@ -52,14 +52,7 @@ def invocation_span(event: dict[str, Any], stdout: StdoutTelemetry) -> dict[str,
     handler(copy.deepcopy(event), CONTEXT)
     (span,) = stdout.spans()
     result = shape(span)
-    for key in (
-        "faas.invocation_id",
-        "cloud.account.id",
-        "cloud.resource_id",
-        "aws.lambda.invoked_arn",
-        "faas.cold_start",
-        "faas.coldstart",
-    ):
+    for key in INVOCATION_CONTEXT_KEYS:
         result["attributes"].pop(key, None)
     return result
 
@@ -318,14 +311,7 @@ def test_a_typed_handler_gets_the_span_of_the_untyped_one(
     instrumented(typed)(sample_event(sample), CONTEXT)
     (span,) = stdout_telemetry.spans()
     typed_span = shape(span)
-    for key in (
-        "faas.invocation_id",
-        "cloud.account.id",
-        "cloud.resource_id",
-        "aws.lambda.invoked_arn",
-        "faas.cold_start",
-        "faas.coldstart",
-    ):
+    for key in INVOCATION_CONTEXT_KEYS:
         typed_span["attributes"].pop(key, None)
     assert isinstance(received[0], event_type)
     assert {**typed_span, "name": untyped["name"]} == untyped
