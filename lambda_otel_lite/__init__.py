@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys as _sys
 from typing import TYPE_CHECKING, Any
 
-from lambda_otel_lite._config import ProcessorMode
 from lambda_otel_lite.exceptions import (
     ConfigurationError,
     EventValidationError,
@@ -19,7 +18,7 @@ from lambda_otel_lite.exceptions import (
 )
 from lambda_otel_lite.exporter import StdoutSpanExporter
 from lambda_otel_lite.handler import InvocationSpan, instrumented, traced_handler
-from lambda_otel_lite.processor import LambdaSpanProcessor
+from lambda_otel_lite.processor import LambdaSpanProcessor, ProcessorMode
 from lambda_otel_lite.propagation import (
     json_record_carrier,
     register_carrier_extractor,

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import sys
 import threading
 import weakref
@@ -81,7 +80,7 @@ def maybe_install() -> None:
     """
     if "botocore" not in sys.modules or _STATE.installed or _STATE.off:
         return
-    if not _config.parse_bool(_config.AWS_SDK_CONTEXT, os.environ.get(_config.AWS_SDK_CONTEXT.name), default=True):
+    if not _config.AWS_SDK_CONTEXT.read():
         _STATE.off = True
         return
     install()

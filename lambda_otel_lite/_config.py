@@ -33,7 +33,8 @@ from typing import Any, NamedTuple
 
 logger = logging.getLogger(__name__)
 
-# Not configuration (it stays here until a module of its own takes it; see MAX_OPEN_SPANS below):
+# Not configuration. It stays here because this is the package's first module to load, and a one-line
+# module of its own would be one more module on every cold start (tests/functional/test_imports.py).
 IMPORTED_NS = time.time_ns()
 """When lambda-otel-lite was imported (every module of it imports this one first)."""
 
@@ -687,12 +688,6 @@ MANAGED_INSTANCES = InitializationType.LAMBDA_MANAGED_INSTANCES
 """``AWS_LAMBDA_INITIALIZATION_TYPE`` of Lambda Managed Instances (the member; equal to its string)."""
 XRAY_TRACE_HEADER = TRACE_HEADER.name
 """Set by the runtime for each invocation, from ``Lambda-Runtime-Trace-Id``: not configuration."""
-
-# --- not configuration: kept here until a module of its own takes it (IMPORTED_NS too) ---------------
-
-MAX_OPEN_SPANS = 10_000
-"""Open spans the timeout path knows of at once (``_timeouts.OpenSpans`` or the ``LambdaSpanProcessor``
-that keeps them); beyond it (spans that are never ended, by the thousand) new ones are not tracked."""
 
 
 class Config(NamedTuple):

@@ -2,7 +2,7 @@
 
 Plain sockets, not ``http.client``: its import (with ``ssl`` and ``email``) would add tens of
 milliseconds to every cold start in async and finalize modes. The thread that uses the client is
-:mod:`lambda_otel_lite.extension`; this module knows HTTP/1.1 and the API's paths, nothing of spans.
+:mod:`lambda_otel_lite._extension`; this module knows HTTP/1.1 and the API's paths, nothing of spans.
 """
 
 from __future__ import annotations

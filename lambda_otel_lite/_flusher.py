@@ -10,7 +10,7 @@ No extension is registered from a worker process at all: an extension that exits
 a crashing worker) marks the whole environment unhealthy.
 
 This module also holds what both exporting threads share (the internal extension of
-:mod:`lambda_otel_lite.extension` is the other one): the :class:`Hooks` they are given, the
+:mod:`lambda_otel_lite._extension` is the other one): the :class:`Hooks` they are given, the
 handler-complete signals and the :class:`CompletionThread` base. ``extension`` imports it, never
 the other way round.
 """

@@ -24,7 +24,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING
 
-from lambda_otel_lite import _resets
+from lambda_otel_lite import _config, _resets
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -72,7 +72,7 @@ def reset_once_loggers() -> None:
 
 def strict() -> bool:
     """True while the library's own tests run: internal errors re-raise."""
-    return os.environ.get("LAMBDA_OTEL_LITE_STRICT") == "1"
+    return os.environ.get(_config.STRICT.name) == "1"
 
 
 def internal_error(once: OnceLogger, key: str, msg: str, *args: object) -> None:

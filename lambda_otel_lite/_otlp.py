@@ -44,7 +44,17 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 
-__all__ = ["REPAIRS", "SpanGroups", "encode_request", "encode_span", "encode_spans", "group_spans"]
+__all__ = [
+    "REPAIRS",
+    "SPAN_ATTRIBUTES",
+    "SpanGroups",
+    "attribute_items",
+    "encode_attributes",
+    "encode_request",
+    "encode_span",
+    "encode_spans",
+    "group_spans",
+]
 
 # Span.kind (field 6) for each opentelemetry.trace.SpanKind value: INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER
 _KIND_FIELD = {value: bytes((0x30, value + 1)) for value in range(5)}
@@ -55,6 +65,8 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _TIMES = struct.Struct("<BQBQ")  # Span.start_time_unix_nano (7) and end_time_unix_nano (8), both fixed64
 _FIXED64 = struct.Struct("<BQ")
 _FLAGS = b"\x85\x01"  # Span.flags: field 16, fixed32
+SPAN_ATTRIBUTES = b"\x4a"
+"""The tag of ``Span.attributes`` (field 9, length-delimited): :func:`encode_attributes` of a span's own attributes."""
 _DOUBLE = struct.Struct("<Bd")  # AnyValue.double_value: field 4, fixed64
 _DOUBLE_BITS = struct.Struct("<d")
 _FIXED32 = struct.Struct("<I")
@@ -153,7 +165,7 @@ def _fixed_head(tag: bytes, key: str, kind: type) -> bytes:
     return head
 
 
-def _attributes(tag: bytes, items: Iterable[tuple[str, Any]], out: list[bytes]) -> int:
+def encode_attributes(tag: bytes, items: Iterable[tuple[str, Any]], out: list[bytes]) -> int:
     """Append each attribute to *out* as a length-delimited *tag* field; return how many could not be."""
     unsupported = 0
     scalars = _SCALAR_CACHE
@@ -188,7 +200,7 @@ def _attributes(tag: bytes, items: Iterable[tuple[str, Any]], out: list[bytes]) 
     return unsupported
 
 
-def _items(attributes: Any) -> Iterable[tuple[str, Any]]:
+def attribute_items(attributes: Any) -> Iterable[tuple[str, Any]]:
     """The (key, value) pairs of an attribute mapping; BoundedAttributes' own dict when it is one."""
     if not attributes:
         return ()
@@ -275,10 +287,10 @@ def encode_span(span: ReadableSpan, skip_attributes: frozenset[str] = frozenset(
     elif end:
         parts.append(_FIXED64.pack(0x41, end))
 
-    items = _items(attributes)
+    items = attribute_items(attributes)
     if skip_attributes:
         items = [(k, v) for k, v in items if k not in skip_attributes]
-    unsupported = _attributes(b"\x4a", items, parts)
+    unsupported = encode_attributes(b"\x4a", items, parts)  # SPAN_ATTRIBUTES, as a constant here
     dropped = dropped_attributes + unsupported + len(skip_attributes)
     if dropped:
         parts.append(b"\x50" + _varint(dropped))
@@ -292,7 +304,7 @@ def encode_span(span: ReadableSpan, skip_attributes: frozenset[str] = frozenset(
                 event_parts.append(_FIXED64.pack(0x09, event.timestamp))
             if event.name:
                 event_parts.append(_field(b"\x12", _utf8(event.name)))
-            unsupported = _attributes(b"\x1a", _items(event.attributes), event_parts)
+            unsupported = encode_attributes(b"\x1a", attribute_items(event.attributes), event_parts)
             dropped = event.dropped_attributes + unsupported
             if dropped:
                 event_parts.append(b"\x20" + _varint(dropped))
@@ -312,7 +324,7 @@ def encode_span(span: ReadableSpan, skip_attributes: frozenset[str] = frozenset(
                 b"\x12\x08",
                 link_context.span_id.to_bytes(8, "big"),
             ]
-            unsupported = _attributes(b"\x22", _items(link.attributes), link_parts)
+            unsupported = encode_attributes(b"\x22", attribute_items(link.attributes), link_parts)
             dropped = link.dropped_attributes + unsupported
             if dropped:
                 link_parts.append(b"\x28" + _varint(dropped))
@@ -386,7 +398,7 @@ def _cached(cache: dict[int, tuple[Any, bytes]], value: Any, encode: Any) -> byt
 
 def _resource(resource: Any) -> bytes:
     encoded: list[bytes] = []
-    _attributes(b"\x0a", _items(resource.attributes), encoded)
+    encode_attributes(b"\x0a", attribute_items(resource.attributes), encoded)
     return _field(b"\x0a", b"".join(encoded))
 
 
@@ -398,7 +410,7 @@ def _scope(scope: Any) -> bytes:
         parts.append(_field(b"\x0a", _utf8(scope.name)))
     if scope.version:
         parts.append(_field(b"\x12", _utf8(scope.version)))
-    _attributes(b"\x1a", _items(scope.attributes), parts)
+    encode_attributes(b"\x1a", attribute_items(scope.attributes), parts)
     return _field(b"\x0a", b"".join(parts))
 
 

@@ -33,7 +33,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from lambda_otel_lite import _config, _resets
 from lambda_otel_lite._log import InternalErrors, OnceLogger
-from lambda_otel_lite.processor import LambdaSpanProcessor
+from lambda_otel_lite.processor import MAX_OPEN_SPANS, LambdaSpanProcessor
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -45,7 +45,6 @@ _LOOP = InternalErrors(_once, "watchdog-died", "the timeout watchdog's thread fa
 _TIME_OUT = InternalErrors(_once, "time-out-failed", "timing out an invocation failed")
 
 THREAD_NAME = "lambda-otel-lite-watchdog"
-ERROR_TYPE = "error.type"
 TIMEOUT = "timeout"
 WAKE_SLACK_SECONDS = 0.01
 """An arm wakes the sleeping thread only for a moment this much earlier than the one it sleeps until.
@@ -87,7 +86,7 @@ class OpenSpans(SpanProcessor):
         return self
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        if len(self._open) < _config.MAX_OPEN_SPANS:
+        if len(self._open) < MAX_OPEN_SPANS:
             self._open[span.context.span_id] = span
 
     def on_end(self, span: ReadableSpan) -> None:

@@ -21,6 +21,10 @@ the edges:
   warning;
 - text that is not valid Unicode and integers beyond int64 are repaired instead of losing the batch
   or the attribute (one warning per kind of repair per process).
+
+The export path is this module (the record and its output: stdout, whole lines under the lock of
+Managed Instances, or the named pipe) and ``_otlp`` (the encoding). The ``otlp-stdout-span-exporter``
+package's own exporter, when chosen instead, is adapted in ``_package_exporter``.
 """
 
 from __future__ import annotations
@@ -123,12 +127,12 @@ class StdoutSpanExporter(SpanExporter):
                 raise ConfigurationError(f"log_level must be one of DEBUG, INFO, WARN, ERROR, got {log_level!r}")
             log_level = parsed
         output = getattr(output_type, "value", output_type)
-        if output not in (None, "stdout", "pipe"):
+        if output not in (None, *_config.OutputType):
             raise ConfigurationError(f"output_type must be 'stdout' or 'pipe', got {output_type!r}")
         minimum = _config.MIN_MAX_RECORD_BYTES
         if max_record_bytes is not None and (type(max_record_bytes) is not int or max_record_bytes < minimum):
             raise ConfigurationError(f"max_record_bytes must be an integer >= {minimum}, got {max_record_bytes!r}")
-        settings = _config.exporter_settings(gzip_level, log_level, output == "pipe", max_record_bytes)
+        settings = _config.exporter_settings(gzip_level, log_level, output == _config.OutputType.PIPE, max_record_bytes)
         self._gzip_level = settings.gzip_level
         self._max_record_bytes = settings.max_record_bytes
         self._pipe: str | None = None
@@ -216,9 +220,9 @@ class StdoutSpanExporter(SpanExporter):
     def _fit(self, span: ReadableSpan) -> list[str]:
         """One record for a span that is too large as it is: drop its largest attributes, then its last events."""
         sizes: list[tuple[int, str]] = []
-        for key, value in _otlp._items(span.attributes):
+        for key, value in _otlp.attribute_items(span.attributes):
             out: list[bytes] = []
-            _otlp._attributes(b"\x4a", [(key, value)], out)
+            _otlp.encode_attributes(_otlp.SPAN_ATTRIBUTES, [(key, value)], out)
             sizes.append((sum(map(len, out)), key))
         sizes.sort(reverse=True)
         skipped: set[str] = set()

@@ -1,6 +1,6 @@
 """The two faces of the library: ``traced_handler`` (a context manager) and ``@instrumented``.
 
-Both run the same core (:mod:`lambda_otel_lite.invocation`).
+Both run the same core (:mod:`lambda_otel_lite._invocation`).
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
-from lambda_otel_lite._state import STATE
-from lambda_otel_lite.exceptions import EventValidationError
-from lambda_otel_lite.invocation import (
+from lambda_otel_lite._invocation import (
     Invocation,
     finish_invocation,
     record_exception,
     record_response,
     start_invocation,
 )
+from lambda_otel_lite._state import STATE
+from lambda_otel_lite.exceptions import EventValidationError
 from lambda_otel_lite.propagation import registered_extractor
 from lambda_otel_lite.sources import source_for_key
 from lambda_otel_lite.telemetry import init_telemetry

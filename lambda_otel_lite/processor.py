@@ -4,7 +4,12 @@ A Lambda environment runs one invocation at a time and may be frozen as soon as 
 timer-driven processor (``BatchSpanProcessor``) either exports while the handler runs or sits frozen
 with spans in memory. This processor never exports on its own: spans wait in a bounded queue until
 ``force_flush()`` is called, by the handler wrapper (sync mode), by the internal extension thread
-after the response is sent (async mode), or by the SIGTERM handler.
+after the response is sent (async mode), or by the SIGTERM handler: :class:`ProcessorMode` names
+the three.
+
+``ProcessorMode`` is declared in ``_config``, the bottom layer, and re-exported here: the
+configuration parses ``LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE`` into it (the variable's default, its
+parser and ``Config.mode`` need the enum when ``_config`` loads), and this module reads ``_config``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from lambda_otel_lite import _config
+from lambda_otel_lite._config import ProcessorMode as ProcessorMode  # re-exported: see the module docstring
 from lambda_otel_lite._log import OnceLogger
 from lambda_otel_lite.exceptions import ConfigurationError
 
@@ -117,7 +123,7 @@ class LambdaSpanProcessor(SpanProcessor):
     def on_start(self, span: Span, parent_context: context_api.Context | None = None) -> None:
         """Note the span as open, when this processor keeps the open spans for the timeout path."""
         open_spans = self.open_spans
-        if open_spans is not None and len(open_spans) < _MAX_OPEN_SPANS:
+        if open_spans is not None and len(open_spans) < MAX_OPEN_SPANS:  # a module global: read on every span start
             open_spans[span.context.span_id] = span
 
     def on_end(self, span: ReadableSpan) -> None:
@@ -241,14 +247,16 @@ def _require_positive(name: str, value: object) -> None:
         raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
 
 
-_MAX_OPEN_SPANS = _config.MAX_OPEN_SPANS  # a module global: read on every span start
+MAX_OPEN_SPANS = 10_000
+"""Open spans the timeout path knows of at once (``_timeouts.OpenSpans`` or the ``LambdaSpanProcessor``
+that keeps them); beyond it (spans that are never ended, by the thousand) new ones are not tracked."""
 
 
 def _whole_lines(exporter: SpanExporter) -> None:
-    """Give a user's ``OTLPStdoutSpanExporter`` whole-line stdout writes (see ``_stdout``); never import it."""
+    """Give a user's ``OTLPStdoutSpanExporter`` whole-line stdout writes (``_package_exporter``); never import it."""
     package = sys.modules.get("otlp_stdout_span_exporter.exporter")
     if package is not None and isinstance(exporter, package.OTLPStdoutSpanExporter):
-        from lambda_otel_lite._stdout import write_lines_whole
+        from lambda_otel_lite._package_exporter import write_lines_whole
 
         write_lines_whole(exporter)
 

@@ -364,7 +364,7 @@ def carrier_from_function(get_carrier: CarrierFunction, event: object) -> object
 
 # --- AWS X-Ray trace headers ------------------------------------------------------------------
 
-XRAY_ENV = _config.XRAY_TRACE_HEADER
+XRAY_ENV = _config.TRACE_HEADER.name
 """The X-Ray trace header of the current invocation, set by the runtime from ``Lambda-Runtime-Trace-Id``."""
 
 

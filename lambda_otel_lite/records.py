@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.trace import SpanContext
 
-    from lambda_otel_lite.invocation import Invocation
+    from lambda_otel_lite._invocation import Invocation
     from lambda_otel_lite.propagation import RecordCarrierFunction
     from lambda_otel_lite.sources import EventSource
 

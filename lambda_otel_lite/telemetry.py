@@ -30,7 +30,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.sampling import Sampler
 
-from lambda_otel_lite import _config, _logs, _resets, invocation
+from lambda_otel_lite import _config, _invocation, _logs, _resets
 from lambda_otel_lite._log import InternalErrors, OnceLogger
 from lambda_otel_lite._state import (
     CURRENT_INVOCATION,
@@ -75,8 +75,8 @@ def extension_hooks() -> Hooks:
         provider=lambda: STATE.provider,
         flush=flush_provider,
         fell_back=STATE.fall_back_to_sync,
-        end_running=invocation.end_running,
-        running=invocation.is_running,
+        end_running=_invocation.end_running,
+        running=_invocation.is_running,
     )
 
 
@@ -295,11 +295,11 @@ def _default_processors(config: Config) -> list[SpanProcessor]:
 
         exporter = StdoutSpanExporter()
     elif config.mode is _config.ProcessorMode.ASYNC and config.on_demand:
-        from lambda_otel_lite._exporter import DeferredExporter  # deferred: only async mode on demand loads it
+        from lambda_otel_lite._package_exporter import DeferredExporter  # deferred: only the package's exporter
 
         exporter = DeferredExporter()  # protobuf loads on the extension thread, after the first response
     else:
-        from lambda_otel_lite._stdout import build_default_exporter  # deferred: not with the native exporter
+        from lambda_otel_lite._package_exporter import build_default_exporter  # deferred: only the package's exporter
 
         exporter = build_default_exporter()
     return [LambdaSpanProcessor(exporter, max_queue_size=config.queue_size)]
@@ -395,7 +395,7 @@ def init_telemetry(
         for processor in joining:
             adoption.add_span_processor(processor)
         provider.add_span_processor(adoption)
-        if config.initialization_type == "snap-start":
+        if config.snap_start:
             from lambda_otel_lite import _snapstart  # deferred: only SnapStart functions load it
 
             _snapstart.register_hooks(STATE.flush)  # the init phase's spans out before the snapshot
@@ -436,7 +436,7 @@ def _build_provider(config: Config, resource: Resource | None, sampler: Sampler 
         resource = get_lambda_resource()
     from lambda_otel_lite.resource import LambdaResource  # deferred, downward: not for an adopted provider
 
-    if config.initialization_type == "snap-start":
+    if config.snap_start:
         from lambda_otel_lite import _snapstart  # deferred: only SnapStart functions load it
 
         # IDs of its own, reseeded after each restore; spans of the init phase out before the snapshot
@@ -454,7 +454,7 @@ def _start_mode(config: Config) -> _config.ProcessorMode:
     if STATE.extension is not None and STATE.extension.mode is config.mode:
         # Registration is once per process; a second init_telemetry() keeps the extension running.
         return config.mode
-    from lambda_otel_lite import extension  # deferred: sync mode never loads the extension and its threads
+    from lambda_otel_lite import _extension  # deferred: sync mode never loads the extension and its threads
 
-    mode, STATE.extension = extension.start(config, extension_hooks())
+    mode, STATE.extension = _extension.start(config, extension_hooks())
     return mode

@@ -38,6 +38,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from lambda_otel_lite._config import InitializationType
 from lambda_otel_lite.local.api import JsonHandler
 from lambda_otel_lite.local.api import Server as _Server
 from lambda_otel_lite.local.model import (
@@ -57,7 +58,7 @@ from lambda_otel_lite.local.process import FunctionProcess
 if TYPE_CHECKING:
     from http.server import BaseHTTPRequestHandler
 
-INITIALIZATION_TYPE = "lambda-managed-instances"
+INITIALIZATION_TYPE = InitializationType.LAMBDA_MANAGED_INSTANCES
 GRACE_SECONDS = 2.0
 
 

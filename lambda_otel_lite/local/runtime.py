@@ -37,6 +37,7 @@ import threading
 import time
 from typing import Any
 
+from lambda_otel_lite._config import InitializationType
 from lambda_otel_lite.local.api import Server, handler_class
 from lambda_otel_lite.local.environment import Environment
 from lambda_otel_lite.local.model import (
@@ -118,7 +119,9 @@ class LocalRuntime(LocalLambda):
         self.init_timeout = init_timeout
         self.freeze = freeze
         self.python = python
-        self.snap_start = snap_start or (env or {}).get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+        self.snap_start = (
+            snap_start or (env or {}).get("AWS_LAMBDA_INITIALIZATION_TYPE") == InitializationType.SNAP_START
+        )
         self.xray_tracing = xray_tracing
         self.region = (env or {}).get("AWS_REGION") or "us-east-1"
         self.function_arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{self.function_name}"
@@ -203,7 +206,7 @@ class LocalRuntime(LocalLambda):
             self.task_root,
             self.handler,
             self.user_env,
-            "snap-start" if self.snap_start else "on-demand",
+            InitializationType.SNAP_START if self.snap_start else InitializationType.ON_DEMAND,
         )
         self._process = process = FunctionProcess(
             [self.python, "-m", "awslambdaric", self.handler], self.task_root, env, environment

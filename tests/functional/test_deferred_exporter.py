@@ -10,8 +10,8 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from lambda_otel_lite import _stdout
-from lambda_otel_lite._exporter import DeferredExporter
+from lambda_otel_lite import _package_exporter
+from lambda_otel_lite._package_exporter import DeferredExporter
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[InMemorySpanExporter]:
         built.append(InMemorySpanExporter())
         return built[-1]
 
-    monkeypatch.setattr(_stdout, "build_default_exporter", build)
+    monkeypatch.setattr(_package_exporter, "build_default_exporter", build)
     return built
 
 

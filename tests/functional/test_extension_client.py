@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from lambda_otel_lite import extension as extension_module
+from lambda_otel_lite import _extension as extension_module
 from lambda_otel_lite._config import ProcessorMode
+from lambda_otel_lite._extension import InternalExtension, _Completions
 from lambda_otel_lite._extension_client import NEXT_PATH, ExtensionApiError, ExtensionClient
-from lambda_otel_lite.extension import InternalExtension, _Completions
 from lambda_otel_lite.telemetry import STATE, extension_hooks
 
 IDENTIFIER = "0d6f1e9e-5d2c-4b7f-8f0e-3d1c2b4a5e6f"

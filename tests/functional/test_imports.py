@@ -40,6 +40,7 @@ def test_import_and_sync_init_import_no_pydantic_http_client_ssl_or_protobuf() -
 SYNC_PACKAGE_MODULES = [
     "lambda_otel_lite",
     "lambda_otel_lite._config",
+    "lambda_otel_lite._invocation",
     "lambda_otel_lite._log",
     "lambda_otel_lite._logs",
     "lambda_otel_lite._mapping",
@@ -50,7 +51,6 @@ SYNC_PACKAGE_MODULES = [
     "lambda_otel_lite.exceptions",
     "lambda_otel_lite.exporter",
     "lambda_otel_lite.handler",
-    "lambda_otel_lite.invocation",
     "lambda_otel_lite.processor",
     "lambda_otel_lite.propagation",
     "lambda_otel_lite.resource",

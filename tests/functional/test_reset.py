@@ -100,7 +100,7 @@ def test_the_snapshot_sees_what_reset_forgets(monkeypatch: pytest.MonkeyPatch) -
     state = snapshot(package_modules())
     assert state["lambda_otel_lite.propagation._EXTRACTORS"] == "dict[1]"
     assert state["lambda_otel_lite.propagation._RECORD_EXTRACTORS"] == "dict[1]"
-    assert state["lambda_otel_lite.invocation._arn_attributes"] == "lru_cache[1]"
+    assert state["lambda_otel_lite._invocation._arn_attributes"] == "lru_cache[1]"
     watchdog = state["lambda_otel_lite._timeouts.WATCHDOG"]
     assert isinstance(watchdog, dict)
     assert watchdog["Watchdog"]["_thread"] == "Thread(alive=True)"

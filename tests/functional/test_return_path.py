@@ -13,7 +13,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
 from lambda_otel_lite import init_telemetry, instrumented, traced_handler
-from lambda_otel_lite.invocation import start_invocation
+from lambda_otel_lite._invocation import start_invocation
 from lambda_otel_lite.testing import LambdaContext
 from tests.support import StdoutTelemetry
 

@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from lambda_otel_lite._config import ProcessorMode
+from lambda_otel_lite._extension import Hooks
 from lambda_otel_lite._flusher import ProcessFlusher
-from lambda_otel_lite.extension import Hooks
 
 
 class _Fatal(BaseException):

@@ -242,9 +242,13 @@ def environment_reads() -> list[tuple[str, int, str]]:
 
 
 def test_the_scan_finds_the_reads_it_must() -> None:
-    """The scan itself: it sees the reads of _config.py, _log.py and the local CLI."""
-    found = {name for _, _, name in environment_reads()}
-    assert {"_X_AMZN_TRACE_ID", "LAMBDA_OTEL_LITE_STRICT", "<declared>"} <= found
+    """The scan itself: it sees the reads of _config.py, _log.py (through ``STRICT.name``) and the local CLI."""
+    found = {(path, name) for path, _, name in environment_reads()}
+    assert {
+        ("lambda_otel_lite/_config.py", "_X_AMZN_TRACE_ID"),
+        ("lambda_otel_lite/_log.py", "<declared>"),
+        ("lambda_otel_lite/local/cli.py", "LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"),
+    } <= found
 
 
 def test_every_variable_the_package_reads_is_declared() -> None:

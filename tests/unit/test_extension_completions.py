@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from lambda_otel_lite.extension import _Completions
+from lambda_otel_lite._extension import _Completions
 
 PAST = 0.0  # a deadline that has passed: wait() reads what is there and returns
 

@@ -127,10 +127,10 @@ def test_the_package_has_no_import_circle_deferred_imports_included() -> None:
 def test_the_graph_sees_deferred_imports_and_leaves_type_checking_ones_out() -> None:
     graph = import_graph()
     # deferred into a function body, to save cold-start time: still an edge
-    assert graph["lambda_otel_lite.invocation"]["lambda_otel_lite.records"] is True
-    assert graph["lambda_otel_lite.handler"]["lambda_otel_lite.invocation"] is False
+    assert graph["lambda_otel_lite._invocation"]["lambda_otel_lite.records"] is True
+    assert graph["lambda_otel_lite.handler"]["lambda_otel_lite._invocation"] is False
     # records names Invocation only under TYPE_CHECKING
-    assert "lambda_otel_lite.invocation" not in graph["lambda_otel_lite.records"]
+    assert "lambda_otel_lite._invocation" not in graph["lambda_otel_lite.records"]
 
 
 def test_the_finder_reports_a_circle() -> None:
@@ -152,6 +152,6 @@ def test_the_state_leaf_imports_nothing_above_it() -> None:
 
 def test_the_lifecycle_layers_never_import_the_modules_above_them() -> None:
     graph = import_graph()
-    above = {"lambda_otel_lite.telemetry", "lambda_otel_lite.invocation", "lambda_otel_lite.records"}
-    for low in ("_timeouts", "_sigterm", "extension", "_flusher", "sources", "sources.http"):
+    above = {"lambda_otel_lite.telemetry", "lambda_otel_lite._invocation", "lambda_otel_lite.records"}
+    for low in ("_timeouts", "_sigterm", "_extension", "_flusher", "sources", "sources.http"):
         assert set(graph[f"lambda_otel_lite.{low}"]) & above == set(), low

@@ -10,14 +10,14 @@ What reads what:
 
 - ``_otlp.encode_span`` reads a finished span's fields directly (``_context``, ``_parent``, ``_name``,
   ``_kind``, ``_start_time``, ``_end_time``, ``_attributes``, ``_events``, ``_links``, ``_status``)
-  instead of the properties, which copy; and ``BoundedAttributes._dict`` (``_otlp._items``).
+  instead of the properties, which copy; and ``BoundedAttributes._dict`` (``_otlp.attribute_items``).
 - ``processor`` and ``_aws_calls`` set ``opentelemetry.context._SUPPRESS_INSTRUMENTATION_KEY``.
 - ``telemetry._AdoptedProcessors`` (a ``SynchronousMultiSpanProcessor``) swaps ``_span_processors``
   under ``_lock``.
 - ``telemetry._GlobalTracerProvider`` forwards the provider's private methods the SDK calls
   (``_update_resource``, ``_set_tracer_configurator``, ``_apply_tracer_configurator``) and overrides
   ``_handle_fork``: where the installed SDK has them, with the same parameters.
-- ``_stdout.write_lines_whole`` replaces ``OTLPStdoutSpanExporter._output`` (a ``StdOutput`` by
+- ``_package_exporter.write_lines_whole`` replaces ``OTLPStdoutSpanExporter._output`` (a ``StdOutput`` by
   default, whose ``write_line(line) -> bool`` the exporter calls), and ``processor`` reads its
   ``last_error``.
 

@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from lambda_otel_lite.records import RecordSpan
     from lambda_otel_lite.sources import Attributes as MutableAttributes
 
-logger = logging.getLogger(__name__)
+# The logger keeps the name users filter by from before this module was private.
+logger = logging.getLogger("lambda_otel_lite.invocation")
 _once = OnceLogger(logger)
 _DERIVE = InternalErrors(_once, "start-invocation", "could not derive the invocation span's attributes")
 _START_SPAN = InternalErrors(_once, "start-span", "starting the invocation span raised; this invocation is not traced")

@@ -56,7 +56,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CompletionThread", "Hooks", "InternalExtension", "ProcessFlusher", "_Completions", "start"]
 
-logger = logging.getLogger(__name__)
+# The logger keeps the name users filter by from before this module was private.
+logger = logging.getLogger("lambda_otel_lite.extension")
 _once = OnceLogger(logger)
 
 THREAD_NAME = EXTENSION_THREAD_NAME
