@@ -237,7 +237,10 @@ def _xray_link(parent: Context | None) -> Link | None:
     one rule for X-Ray headers wherever they come from). None also without a header, for one naming
     no segment, and when the X-Ray context is the parent already.
     """
-    span_context = sampled_xray_context(_config.trace_header(), XRAY_ENV)
+    header = _config.trace_header()
+    if not header or "Sampled=1" not in header:  # the warm path: Lambda sets an unsampled header per invocation
+        return None
+    span_context = sampled_xray_context(header, XRAY_ENV)
     if span_context is None:
         return None
     if parent is not None and trace.get_current_span(parent).get_span_context() == span_context:
@@ -282,7 +285,7 @@ def start_invocation(
     all_links: list[Link] = list(links) if links else []
     config = STATE.config
     try:  # the one guard in its except form (see _log.InternalErrors.caught): the warm path
-        if source is None or not isinstance(event, Mapping):
+        if source is None or (type(event) is not dict and not isinstance(event, Mapping)):
             # A typed handler's source applies to events shaped like it; anything else (None, a
             # list: it fails validation) gets the generic source, not an error inside the library.
             source = detect_source(event)
@@ -356,7 +359,7 @@ def start_invocation(
 
 def status_code_of(response: object) -> int | None:
     """The HTTP status code of a handler's response: ``statusCode`` of a dict, or of a model."""
-    if isinstance(response, Mapping):
+    if type(response) is dict or isinstance(response, Mapping):  # a dict first: an ABC check costs more
         code: object = response.get("statusCode")
     else:
         code = getattr(response, "status_code", None)

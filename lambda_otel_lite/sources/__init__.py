@@ -75,14 +75,14 @@ def source_for_key(key: str) -> EventSource | None:
 
 def detect_source(event: object) -> EventSource:
     """Recognise the source of a raw event by its shape; unknown shapes give the generic source."""
-    if not isinstance(event, Mapping):
+    if type(event) is not dict and not isinstance(event, Mapping):  # a dict first: JSON events are dicts
         return GENERIC
     if event.get("type") in _AUTHORIZER_TYPES and ("methodArn" in event or "routeArn" in event):
         # Before the HTTP checks: a REQUEST authorizer's event describes the request it guards
         # (httpMethod, requestContext.http) without being that request.
         return source_for_key("apigateway-authorizer") or GENERIC
     context = event.get("requestContext")
-    if isinstance(context, Mapping):
+    if type(context) is dict or isinstance(context, Mapping):
         if "http" in context and event.get("version") == "2.0":
             domain = context.get("domainName")
             if isinstance(domain, str) and ".lambda-url." in domain:

@@ -102,9 +102,9 @@ class EventSource:
         read once per invocation: the invocation span links them all, and the record spans reuse them
         (with their baggage). *extractor* is the record carrier extractor registered for this trigger.
         Empty when neither it nor the source's built-in carrier can find one (nothing is read)."""
-        contexts = RecordContexts()
         if extractor is None and not self.carries_context:
-            return contexts
+            return NO_RECORD_CONTEXTS  # the common case (an HTTP request, a Kinesis batch): nothing to read
+        contexts = RecordContexts()
         label = describe_extractor(extractor, f"the record carrier extractor for {self.key!r}") if extractor else ""
         for record in self.records(event):
             contexts.add(self.record_parent(record, extractor, label))
@@ -275,6 +275,10 @@ class RecordContexts(list[SpanContext | None]):
         if entries:
             self.baggage[len(self)] = entries
         self.append(span_context)
+
+
+NO_RECORD_CONTEXTS = RecordContexts()
+"""The record contexts of an event whose records carry none (shared: never appended to)."""
 
 
 def agreed[T](values: Iterable[T]) -> T | None:
