@@ -368,14 +368,11 @@ def test_a_failed_record_of_a_partial_batch_trigger_is_named_by_its_identifier(
     assert outcome(batch) == ok(failed_count=1)
 
 
-@pytest.mark.parametrize("sample", PARTIAL)
-def test_a_failed_record_without_an_identifier_fails_the_whole_batch(
-    sample: str, stdout_telemetry: StdoutTelemetry
-) -> None:
-    """It cannot be named in batchItemFailures: its exception propagates, so that Lambda retries the batch."""
-    event = batch_of(sample, 3)
-    without_id(sample, event["Records"][1])
-    poison = OutOfStock("a record without an identifier")
+def fail_the_second_record(
+    event: dict[str, Any], poison: Exception
+) -> tuple[list[int], pytest.ExceptionInfo[OutOfStock]]:
+    """Run *event* through process_records with a handle that raises *poison* on the second record;
+    the indexes of the records handled and the exception the handler raised."""
     handled: list[int] = []
 
     def handle(record: dict[str, Any]) -> None:
@@ -389,6 +386,18 @@ def test_a_failed_record_without_an_identifier_fails_the_whole_batch(
 
     with pytest.raises(OutOfStock) as caught:
         handler(copy.deepcopy(event), CONTEXT)
+    return handled, caught
+
+
+@pytest.mark.parametrize("sample", PARTIAL)
+def test_a_failed_record_without_an_identifier_fails_the_whole_batch(
+    sample: str, stdout_telemetry: StdoutTelemetry
+) -> None:
+    """It cannot be named in batchItemFailures: its exception propagates, so that Lambda retries the batch."""
+    event = batch_of(sample, 3)
+    without_id(sample, event["Records"][1])
+    poison = OutOfStock("a record without an identifier")
+    handled, caught = fail_the_second_record(event, poison)
     assert caught.value is poison
     assert handled == [0, 1]  # the record after it is not processed: the whole batch comes back
     batch, records = split(stdout_telemetry.spans())
@@ -510,19 +519,7 @@ def test_a_failed_record_of_any_other_trigger_reraises_its_exception_and_stops(
     one are not processed (Lambda's retry delivers them again)."""
     event = batch_of(sample, 3)
     poison = OutOfStock("cannot deliver")
-    handled: list[int] = []
-
-    def handle(record: dict[str, Any]) -> None:
-        handled.append(len(handled))
-        if len(handled) == 2:
-            raise poison
-
-    @instrumented
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return process_records(event, handle)
-
-    with pytest.raises(OutOfStock) as caught:
-        handler(copy.deepcopy(event), CONTEXT)
+    handled, caught = fail_the_second_record(event, poison)
     assert caught.value is poison  # the user's own exception, not a wrapper
     assert caught.traceback[-1].name == "handle"  # and its own traceback
     assert handled == [0, 1]
