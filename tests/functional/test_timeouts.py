@@ -130,6 +130,7 @@ def test_record_spans_entered_before_during_and_after_a_timeout_are_each_exporte
 
     @instrumented
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        invocation_span = trace.get_current_span()
         for record, span in traced_records(event):
             try:
                 with span:
@@ -137,6 +138,9 @@ def test_record_spans_entered_before_during_and_after_a_timeout_are_each_exporte
                         raise ValueError("before the timeout, failed")
                     if record["messageId"] == "m-1":
                         wait_until_ended(trace.get_current_span())  # the watchdog cut it short
+                        # ... and then ends the invocation span: once it has, the return's flush (which
+                        # waits for the watchdog's export) finds it exported or queued
+                        wait_until_ended(invocation_span)
             except ValueError:
                 pass
             left.append(record["messageId"])
