@@ -39,6 +39,8 @@ from lambda_otel_lite import semconv
 from lambda_otel_lite._aws_calls import CARRIED, Operation, carries_context
 from lambda_otel_lite._log import OnceLogger
 from lambda_otel_lite._mapping import find_key
+from lambda_otel_lite.sources._base import arn_resource
+from lambda_otel_lite.sources._base import text as nonempty_text
 
 if TYPE_CHECKING:
     from opentelemetry import trace
@@ -55,16 +57,6 @@ FAAS_INVOKED_PROVIDER = "faas.invoked_provider"
 FAAS_INVOKED_REGION = "faas.invoked_region"
 MESSAGING_DESTINATION_PARTITION_ID = "messaging.destination.partition.id"
 AWS_STEP_FUNCTIONS_STATE_MACHINE_ARN = "aws.step_functions.state_machine.arn"
-EVENTBRIDGE_SYSTEM = "aws.eventbridge"  # as the EventBridge source's: the registry has no value
-KINESIS_SYSTEM = "aws.kinesis"  # as the Kinesis source's: the registry has no value
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _last(value: str | None, separator: str) -> str | None:
-    return (value.rsplit(separator, 1)[-1] or None) if value else None
 
 
 def _messaging(system: str, operation: str, destination: str | None, **more: Any) -> tuple[str, dict[str, Any]]:
@@ -123,7 +115,7 @@ class _MessageAttributes(Operation):
         return len(entries) if isinstance(entries, list | tuple) else None
 
     def describe_response(self, parsed: Mapping[str, Any], span: trace.Span) -> None:
-        message_id = _text(parsed.get("MessageId"))
+        message_id = nonempty_text(parsed.get("MessageId"))
         if message_id and self.entries_key is None:
             span.set_attribute(semconv.MESSAGING_MESSAGE_ID, message_id)
 
@@ -158,10 +150,10 @@ class _SqsSend(_MessageAttributes):
     service, operation = "sqs", "SendMessage"
 
     def describe(self, params: dict[str, Any], context: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        url = _text(params.get("QueueUrl"))
-        queue = _last(url.rstrip("/"), "/") if url else None
+        url = nonempty_text(params.get("QueueUrl"))
+        queue = arn_resource(url.rstrip("/"), "/") if url else None
         more = {semconv.AWS_SQS_QUEUE_URL: url, semconv.MESSAGING_BATCH_MESSAGE_COUNT: self.count(params)}
-        return _messaging("aws_sqs", "send", queue, **more)
+        return _messaging(semconv.SYSTEM_SQS, "send", queue, **more)
 
 
 class _SqsSendBatch(_SqsSend):
@@ -182,7 +174,7 @@ class _SnsPublish(_MessageAttributes):
     service, operation = "sns", "Publish"
 
     def topic(self, params: dict[str, Any]) -> str | None:
-        arn = _text(params.get("TopicArn")) or _text(params.get("TargetArn"))
+        arn = nonempty_text(params.get("TopicArn")) or nonempty_text(params.get("TargetArn"))
         return arn if arn and _TOPIC_ARN.fullmatch(arn) else None
 
     def entries(self, params: dict[str, Any]) -> list[Any]:
@@ -191,7 +183,7 @@ class _SnsPublish(_MessageAttributes):
     def describe(self, params: dict[str, Any], context: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         topic = self.topic(params)
         more = {semconv.AWS_SNS_TOPIC_ARN: topic, semconv.MESSAGING_BATCH_MESSAGE_COUNT: self.count(params)}
-        return _messaging("aws.sns", "publish", _last(topic, ":"), **more)
+        return _messaging(semconv.SYSTEM_SNS, "publish", arn_resource(topic, ":"), **more)
 
 
 class _SnsPublishBatch(_SnsPublish):
@@ -321,8 +313,8 @@ class _LambdaInvoke(Operation):
         params["Payload"] = text.encode() if binary else text
 
     def describe(self, params: dict[str, Any], context: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        name, region = _function(_text(params.get("FunctionName")))
-        region = region or _text(context.get("client_region"))
+        name, region = _function(nonempty_text(params.get("FunctionName")))
+        region = region or nonempty_text(context.get("client_region"))
         attributes = {FAAS_INVOKED_PROVIDER: "aws"}
         attributes.update(
             (key, value) for key, value in ((FAAS_INVOKED_NAME, name), (FAAS_INVOKED_REGION, region)) if value
@@ -330,7 +322,7 @@ class _LambdaInvoke(Operation):
         return name or self.operation, attributes
 
     def describe_response(self, parsed: Mapping[str, Any], span: trace.Span) -> None:
-        failure = _text(parsed.get("FunctionError"))
+        failure = nonempty_text(parsed.get("FunctionError"))
         if failure:
             span.set_attribute(semconv.ERROR_TYPE, failure)
             span.set_status(Status(StatusCode.ERROR, f"the invoked function failed ({failure})"))
@@ -350,19 +342,19 @@ class _PutEvents(Operation):
         entries = (
             [entry if isinstance(entry, Mapping) else {} for entry in raw] if isinstance(raw, list | tuple) else []
         )
-        buses = {_last(_text(entry.get("EventBusName")), "/") or "default" for entry in entries}
+        buses = {arn_resource(nonempty_text(entry.get("EventBusName")), "/") or "default" for entry in entries}
         more: dict[str, Any] = {}
         if len(entries) == 1:
-            more[semconv.CLOUDEVENTS_EVENT_SOURCE] = _text(entries[0].get("Source"))
-            more[semconv.CLOUDEVENTS_EVENT_TYPE] = _text(entries[0].get("DetailType"))
+            more[semconv.CLOUDEVENTS_EVENT_SOURCE] = nonempty_text(entries[0].get("Source"))
+            more[semconv.CLOUDEVENTS_EVENT_TYPE] = nonempty_text(entries[0].get("DetailType"))
         else:
             more[semconv.MESSAGING_BATCH_MESSAGE_COUNT] = len(entries)
-        return _messaging(EVENTBRIDGE_SYSTEM, "send", buses.pop() if len(buses) == 1 else None, **more)
+        return _messaging(semconv.SYSTEM_EVENTBRIDGE, "send", buses.pop() if len(buses) == 1 else None, **more)
 
     def describe_response(self, parsed: Mapping[str, Any], span: trace.Span) -> None:
         results = parsed.get("Entries")
         if isinstance(results, list) and len(results) == 1 and isinstance(results[0], Mapping):
-            event_id = _text(results[0].get("EventId"))
+            event_id = nonempty_text(results[0].get("EventId"))
             if event_id:
                 span.set_attribute(semconv.MESSAGING_MESSAGE_ID, event_id)
                 span.set_attribute(semconv.CLOUDEVENTS_EVENT_ID, event_id)
@@ -375,18 +367,18 @@ class _PutRecord(Operation):
     service, operation = "kinesis", "PutRecord"
 
     def describe(self, params: dict[str, Any], context: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        stream = _text(params.get("StreamName")) or _last(_text(params.get("StreamARN")), "/")
+        stream = nonempty_text(params.get("StreamName")) or arn_resource(nonempty_text(params.get("StreamARN")), "/")
         records = params.get("Records")
         count = len(records) if isinstance(records, list | tuple) else None
         more = {semconv.AWS_KINESIS_STREAM_NAME: stream, semconv.MESSAGING_BATCH_MESSAGE_COUNT: count}
-        return _messaging(KINESIS_SYSTEM, "send", stream, **more)
+        return _messaging(semconv.SYSTEM_KINESIS, "send", stream, **more)
 
     def describe_response(self, parsed: Mapping[str, Any], span: trace.Span) -> None:
         for key, name in (
             (MESSAGING_DESTINATION_PARTITION_ID, "ShardId"),
             (semconv.MESSAGING_MESSAGE_ID, "SequenceNumber"),
         ):
-            value = _text(parsed.get(name))
+            value = nonempty_text(parsed.get(name))
             if value:
                 span.set_attribute(key, value)
 
@@ -406,8 +398,8 @@ class _StartExecution(Operation):
     def describe(self, params: dict[str, Any], context: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         attributes = {"rpc.system": "aws-api", "rpc.service": "SFN", "rpc.method": self.operation}
         for key, value in (
-            ("cloud.region", _text(context.get("client_region"))),
-            (AWS_STEP_FUNCTIONS_STATE_MACHINE_ARN, _text(params.get("stateMachineArn"))),
+            ("cloud.region", nonempty_text(context.get("client_region"))),
+            (AWS_STEP_FUNCTIONS_STATE_MACHINE_ARN, nonempty_text(params.get("stateMachineArn"))),
         ):
             if value:
                 attributes[key] = value

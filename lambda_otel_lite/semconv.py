@@ -30,6 +30,14 @@ MESSAGING_BATCH_MESSAGE_COUNT = "messaging.batch.message_count"
 MESSAGING_MESSAGE_ID = "messaging.message.id"
 MESSAGING_OPERATION_TYPE = "messaging.operation.type"
 MESSAGING_OPERATION_NAME = "messaging.operation.name"
+
+# messaging.system values (model/messaging/registry.yaml, v1.44.0), for the triggers and the outgoing calls
+# alike. The registry has members for SQS and SNS only; its enums are open, and the Kinesis and
+# EventBridge values follow the spelling of its newest AWS member, aws.sns.
+SYSTEM_SQS = "aws_sqs"
+SYSTEM_SNS = "aws.sns"
+SYSTEM_KINESIS = "aws.kinesis"
+SYSTEM_EVENTBRIDGE = "aws.eventbridge"
 FAAS_DOCUMENT_COLLECTION = "faas.document.collection"
 FAAS_DOCUMENT_OPERATION = "faas.document.operation"
 FAAS_DOCUMENT_NAME = "faas.document.name"

@@ -21,7 +21,7 @@ SCHEDULERS = ("aws.events", "aws.scheduler")
 """The ``source`` of a Scheduled Event: a scheduled rule (``aws.events``) or EventBridge Scheduler
 (``aws.scheduler``, which AWS recommends over scheduled rules)."""
 S3_OPERATIONS = {"Object Created": "insert", "Object Deleted": "delete"}
-SYSTEM = "aws.eventbridge"
+SYSTEM = semconv.SYSTEM_EVENTBRIDGE
 """``messaging.system`` of an EventBridge event. The registry (``model/messaging/registry.yaml``,
 semantic conventions v1.44.0) has no value for EventBridge; this one is spelled as its newest AWS
 value, ``aws.sns`` (the older ``aws_sqs`` predates that spelling)."""

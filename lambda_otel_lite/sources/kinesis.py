@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lambda_otel_lite import semconv
 from lambda_otel_lite.sources._base import MessagingSource, arn_resource, mapping, text
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ class KinesisSource(MessagingSource):
 
     __slots__ = ()
     key = "kinesis"
-    system = "aws.kinesis"
+    system = semconv.SYSTEM_KINESIS
     batch_failures = True
 
     def destination(self, record: Mapping[str, Any]) -> str | None:

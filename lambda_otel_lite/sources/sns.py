@@ -21,7 +21,7 @@ class SnsSource(MessagingSource):
 
     __slots__ = ()
     key = "sns"
-    system = "aws.sns"
+    system = semconv.SYSTEM_SNS
     single_message = True  # SNS invokes a function with one message per event (Lambda Developer Guide, with-sns.html)
     aws_key = semconv.AWS_SNS_TOPIC_ARN
     carries_context = True

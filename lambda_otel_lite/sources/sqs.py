@@ -23,7 +23,7 @@ class SqsSource(MessagingSource):
 
     __slots__ = ()
     key = "sqs"
-    system = "aws_sqs"
+    system = semconv.SYSTEM_SQS
     batch_failures = True
     aws_key = semconv.AWS_SQS_QUEUE_URL
     carries_context = True
